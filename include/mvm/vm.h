@@ -1,0 +1,99 @@
+/*
+ * vm.h - the machine-independent VM system as its host sees it.
+ *
+ * This is what a kernel's system-call layer (here, the simulator) calls:
+ * boot, address spaces, the mmap family, fork/exec/exit, and the fault
+ * handler.  Arguments are checked as POSIX demands of the kernel: the
+ * caller has already rejected unaligned, empty and wrapping ranges
+ * (EINVAL, which depends on the system call), and everything here works
+ * on whole pages.
+ *
+ * Memory shortage: every function that needs memory first reserves what
+ * it may need, running the page daemon and retrying while that frees
+ * anything.  If nothing at all can be reclaimed it returns VM_ENOMEM
+ * having changed nothing, and the host decides whom to kill
+ * (DESIGN.md invariant 6).  VM_ENOMAP is the other ENOMEM of POSIX: the
+ * range is not mapped.
+ */
+#ifndef MVM_VM_H
+#define MVM_VM_H
+
+#include "vm_types.h"
+
+struct vm_map;
+struct vm_object;
+struct pmap;
+
+/* Takes over the machine's RAM and sets up every core subsystem. */
+enum vm_err vm_boot(uint8_t *ram, uint64_t nframes);
+
+/* An empty address space, or NULL (VM_ENOMEM after reclaim). */
+struct vm_map *vm_map_create(void);
+/* Releases everything (exit). */
+void vm_map_destroy(struct vm_map *map);
+/* Empties the address space (exec). */
+void vm_map_exec(struct vm_map *map);
+/* A copy of PARENT by inheritance: copy-on-write for private entries,
+ * shared for shared ones, nothing for dontfork entries. */
+enum vm_err vm_map_fork(struct vm_map *parent, struct vm_map **child);
+
+/*
+ * Maps [addr, addr+len) replacing whatever was there (MAP_FIXED).  OBJ is
+ * NULL for anonymous memory (SHARED then creates a shared anonymous
+ * object), else the object to map from page OFFSET.  VM_ENOMAP when the
+ * range leaves user space (errno ENOMEM, as Linux gives).
+ */
+enum vm_err vm_mmap(struct vm_map *map, vaddr_t addr, uint64_t len, vm_prot_t prot,
+		    bool shared, struct vm_object *obj, uint64_t offset);
+/* Holes are fine; VM_EINVAL if the range leaves user space. */
+enum vm_err vm_munmap(struct vm_map *map, vaddr_t addr, uint64_t len);
+/* All or nothing: VM_ENOMAP, with no change, if a page is unmapped. */
+enum vm_err vm_mprotect(struct vm_map *map, vaddr_t addr, uint64_t len, vm_prot_t prot);
+
+enum vm_advice {
+	VM_ADV_DONTNEED,
+	VM_ADV_WILLNEED,
+	VM_ADV_PAGEOUT,
+	VM_ADV_DONTFORK,
+	VM_ADV_DOFORK,
+};
+enum vm_err vm_madvise(struct vm_map *map, vaddr_t addr, uint64_t len, enum vm_advice adv);
+enum vm_err vm_msync(struct vm_map *map, vaddr_t addr, uint64_t len);
+
+/*
+ * Resolves a fault at VA for ACCESS: VM_OK (retry the access), VM_ESEGV,
+ * VM_ESIGBUS, VM_EIO, or VM_ENOMEM when nothing can be reclaimed.
+ */
+enum vm_err vm_fault(struct vm_map *map, vaddr_t va, enum vm_access access);
+
+/* The CPU is about to run MAP's process (context switch). */
+void vm_map_activate(struct vm_map *map);
+struct pmap *vm_map_pmap(const struct vm_map *map);
+
+/* One map entry, as `maps` prints it. */
+struct vm_map_info {
+	vaddr_t start, end;
+	vm_prot_t prot;
+	bool shared;
+	bool dontfork;
+	const struct vm_object *object; /* NULL for private anonymous memory */
+	bool file;                      /* object is a file */
+	uint64_t offset;                /* object page at start */
+};
+/* Entries in ascending order: returns false past the last.  Start with
+ * *cursor = 0. */
+bool vm_map_iterate(const struct vm_map *map, vaddr_t *cursor, struct vm_map_info *info);
+uint64_t vm_map_entry_count(const struct vm_map *map);
+
+/* Frames and swap slots this address space holds on its own account
+ * (the OOM killer's "footprint"). */
+uint64_t vm_map_footprint(const struct vm_map *map);
+
+/*
+ * Frees memory: collects idle pmaps (not EXCEPT's), then more as later
+ * layers add.  Returns frames freed.  Called by every allocation path that
+ * can wait.
+ */
+uint64_t vm_reclaim(const struct vm_map *except);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * cli.h - the `mvm` program: subcommands and their option parsing.
+ *
+ * Options are parsed by hand into typed values with messages that name
+ * the option and say what was expected; a bad option exits 2 before any
+ * work starts.
+ */
+#ifndef MVM_CLI_H
+#define MVM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CLI_USAGE_ERROR 2
+
+/* A size with an optional K, M or G suffix ("64M"). */
+bool cli_parse_size(const char *text, uint64_t *out);
+/* A decimal or 0x number. */
+bool cli_parse_number(const char *text, uint64_t *out);
+
+/*
+ * Walks ARGV for options: when ARGV[*I] is NAME (or NAME=VALUE), stores its
+ * value in *VALUE and advances *I.  Exits 2 with a message if the value is
+ * missing.
+ */
+bool cli_take_value(int argc, char **argv, int *i, const char *name, const char **value);
+/* Exits 2 with "mvm CMD: MESSAGE". */
+_Noreturn void cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int cli_replay(int argc, char **argv);
+int cli_gen(int argc, char **argv);
+int cli_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * check.c - the consistency checker: DESIGN.md's invariants, proved.
+ *
+ * It walks everything from the roots (processes -> maps -> entries ->
+ * amaps and objects -> nodes -> anons -> frames; maps -> pmaps -> page
+ * tables -> PTEs) and recounts what the core claims:
+ *
+ *   1 exactness   every frame's use is accounted for: the per-use counters
+ *                 equal a scan of all frames, every anon frame belongs to
+ *                 an anon some entry reaches, every slab object in use is
+ *                 an entry, node, anon, object, map or pmap that is
+ *                 reachable, no empty slab or empty table page is held
+ *   2 counts      every node's and anon's reference count equals the
+ *                 references found; every table page's count equals its
+ *                 valid entries (pmap_verify); objects' counts equal their
+ *                 mappings
+ *   3 pmap        every valid PTE maps the page the VM gives for that
+ *                 address, with no more permission than the entry allows
+ *                 and never write on a page still shared copy-on-write;
+ *                 no TLB entry is stale
+ *   4 no chains   by construction (amap height <= 6); verify_amap checks
+ *                 the structure
+ *   5 few entries sorted, disjoint, and no adjacent pair mergeable
+ *
+ * The checker is slow on purpose (hash maps of everything) and shares no
+ * bookkeeping with the core, so a counter that drifts cannot hide itself.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "mvm/pmap.h"
+#include "mvm/vm_kmem.h"
+#include "sim.h"
+#include "vm/anon.h"
+#include "vm/map.h"
+#include "vm/object.h"
+
+struct checker {
+	struct sim *s;
+	char *why;
+	size_t whylen;
+	bool ok;
+	struct trace_hash node_refs;  /* amap node -> parents found */
+	struct trace_hash anon_refs;  /* anon -> leaves found */
+	struct trace_hash objects;    /* object -> entries found */
+	struct trace_hash roots;      /* asid -> root table address */
+	uint64_t entries, maps, ptp, pv_pages;
+	struct vm_map *map;           /* the map whose PTEs are being checked */
+};
+
+__attribute__((format(printf, 2, 3))) static void fail(struct checker *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->ok)
+		return;
+	c->ok = false;
+	va_start(ap, fmt);
+	vsnprintf(c->why, c->whylen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t key_of(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* 1. Frames: counters against a scan. */
+static void check_frames(struct checker *c)
+{
+	uint64_t seen[VM_PAGE_USE_COUNT] = {0}, total = 0;
+
+	for (uint64_t f = 0; f < vm_phys.nframes; f++) {
+		const struct vm_page *pg = vm_page_at(f);
+
+		if (pg->use >= VM_PAGE_USE_COUNT) {
+			fail(c, "frame %" PRIu64 " has no valid use", f);
+			return;
+		}
+		seen[pg->use]++;
+		if ((pg->use == VM_PAGE_FREE) != (pg->queue == VM_PQ_FREE))
+			fail(c, "frame %" PRIu64 " use %u on queue %u", f, pg->use, pg->queue);
+		if (pg->use == VM_PAGE_KMEM && pg->aux == 0)
+			fail(c, "frame %" PRIu64 " is an empty slab of %s", f, pg->owner.cache->name);
+	}
+	for (int u = 0; u < VM_PAGE_USE_COUNT; u++) {
+		total += vm_phys.by_use[u];
+		if (seen[u] != vm_phys.by_use[u])
+			fail(c, "%" PRIu64 " frames of use %d counted as %" PRIu64, seen[u], u,
+			     vm_phys.by_use[u]);
+	}
+	if (total != vm_phys.nframes || vm_phys.q[VM_PQ_FREE].count != seen[VM_PAGE_FREE])
+		fail(c, "frame totals disagree: %" PRIu64 " of %" PRIu64 ", free queue %" PRIu64,
+		     total, vm_phys.nframes, vm_phys.q[VM_PQ_FREE].count);
+}
+
+/* 1. Slab caches: no reservation outlives its operation, frames add up. */
+static void check_caches(struct checker *c)
+{
+	uint64_t slabs = 0;
+
+	for (const struct vm_kmem_cache *k = vm_kmem_caches; k != NULL; k = k->next) {
+		slabs += k->nslabs;
+		if (k->reserved != 0 || k->empty.count != 0)
+			fail(c, "cache %s holds a reservation (%" PRIu64 ") or empty slabs (%" PRIu64 ")",
+			     k->name, k->reserved, k->empty.count);
+		if (k->nfree + k->inuse != k->nslabs * k->per_slab)
+			fail(c, "cache %s: %" PRIu64 " free + %" PRIu64 " in use != %" PRIu64 " slots",
+			     k->name, k->nfree, k->inuse, k->nslabs * k->per_slab);
+	}
+	if (slabs != vm_phys.by_use[VM_PAGE_KMEM])
+		fail(c, "%" PRIu64 " slab frames, but %" PRIu64 " frames of core metadata", slabs,
+		     vm_phys.by_use[VM_PAGE_KMEM]);
+}
+
+/* 2. Reference counting: each node is descended into once, so each
+ * parent pointer and each leaf slot is counted exactly once. */
+static bool count_node(void *arg, const struct amap_node *node, unsigned level, uint64_t first)
+{
+	struct checker *c = arg;
+	uint64_t *refs = trace_hash_insert(&c->node_refs, key_of(node));
+
+	(void)first;
+	if (++*refs > 1)
+		return false;
+	if (level == 1)
+		for (unsigned i = 0; i < AMAP_FANOUT; i++)
+			if (node->slot[i] != NULL)
+				(*trace_hash_insert(&c->anon_refs, key_of(node->slot[i])))++;
+	return true;
+}
+
+static void count_amap(struct checker *c, const struct vm_amap *am)
+{
+	if (!vm_amap_empty(am))
+		vm_amap_walk_nodes(am, count_node, c);
+}
+
+/* 3. One valid PTE against what the VM would map there. */
+static const struct vm_page *expected_page(struct vm_map_entry *e, vaddr_t va, bool *may_write)
+{
+	struct vm_anon *an;
+	bool shared = false;
+
+	if (vm_entry_shared(e)) {
+		an = vm_amap_lookup(&e->object->anons, vm_entry_pindex(e, va), NULL);
+		*may_write = true;
+	} else {
+		an = vm_amap_lookup(&e->amap, vm_atop(va), &shared);
+		*may_write = an != NULL && !shared && an->ref == 1;
+	}
+	if (an == NULL)
+		return vm_entry_shared(e) ? NULL : vm_phys.zero_page;
+	return an->page;
+}
+
+static void check_pte(void *arg, vaddr_t va, pt_entry_t pte)
+{
+	struct checker *c = arg;
+	struct vm_map_entry *e = vm_map_lookup(c->map, va);
+	const struct vm_page *want;
+	bool may_write;
+
+	if (e == NULL || e->prot == VM_PROT_NONE) {
+		fail(c, "PTE at 0x%" PRIx64 " where nothing is accessible", va);
+		return;
+	}
+	want = expected_page(e, va, &may_write);
+	if (want == NULL || (pte & PTE_FRAME) != vm_page_pa(want))
+		fail(c, "PTE at 0x%" PRIx64 " maps frame %#" PRIx64 ", the VM gives another page",
+		     va, (uint64_t)((pte & PTE_FRAME) >> VM_PAGE_SHIFT));
+	if ((pte & PTE_W) && (!(e->prot & VM_PROT_WRITE) || !may_write))
+		fail(c, "PTE at 0x%" PRIx64 " is writable but the page is read-only or shared copy-on-write",
+		     va);
+	if (!(pte & PTE_NX) && !(e->prot & VM_PROT_EXEC))
+		fail(c, "PTE at 0x%" PRIx64 " is executable in a non-executable entry", va);
+}
+
+/* 5 and structure: one entry. */
+static void check_entry(struct checker *c, struct vm_map *map, struct vm_map_entry *e)
+{
+	struct vm_map_entry *next = vm_map_next(e);
+	char why[200];
+
+	c->entries++;
+	if (e->map != map || (e->prot & ~e->maxprot) || e->inherit > VM_INHERIT_NONE)
+		fail(c, "entry 0x%" PRIx64 ": bad owner, protection or inheritance", vm_entry_start(e));
+	if (vm_entry_shared(e) && (e->object == NULL || !vm_amap_empty(&e->amap)))
+		fail(c, "shared entry 0x%" PRIx64 " without object or with an amap", vm_entry_start(e));
+	if (!vm_amap_verify(&e->amap, vm_atop(vm_entry_start(e)), vm_atop(vm_entry_end(e)), why,
+			    sizeof why))
+		fail(c, "amap of entry 0x%" PRIx64 ": %s", vm_entry_start(e), why);
+	if (next != NULL && vm_map_entry_mergeable(e, next))
+		fail(c, "entries 0x%" PRIx64 " and 0x%" PRIx64 " could be one", vm_entry_start(e),
+		     vm_entry_start(next));
+	count_amap(c, &e->amap);
+	if (e->object != NULL) {
+		uint64_t *n = trace_hash_insert(&c->objects, key_of(e->object));
+
+		if ((*n)++ == 0)
+			count_amap(c, &e->object->anons);
+	}
+}
+
+static void check_map(struct checker *c, struct sim_proc *p)
+{
+	struct vm_map *map = p->map;
+	struct pmap *pm = vm_map_pmap(map);
+	struct pmap_stats ps;
+	char why[200];
+
+	c->maps++;
+	if (!map_tree_verify(&map->tree, why, sizeof why))
+		fail(c, "map of process %" PRIu64 ": %s", p->pid, why);
+	for (struct vm_map_entry *e = vm_map_first(map); e != NULL; e = vm_map_next(e))
+		check_entry(c, map, e);
+	if (!pmap_verify(pm, why, sizeof why))
+		fail(c, "pmap of process %" PRIu64 ": %s", p->pid, why);
+	c->map = map;
+	pmap_walk(pm, check_pte, c);
+	pmap_get_stats(pm, &ps);
+	c->ptp += ps.ptp;
+	c->pv_pages += ps.pv_pages;
+	*trace_hash_insert(&c->roots, (uint64_t)pmap_asid(pm) + 1) = pmap_root_pa(pm);
+}
+
+/* 2. The counts found against the counts held. */
+static void check_counts(struct checker *c)
+{
+	struct trace_hash_slot *slot;
+	size_t pos = 0;
+	uint64_t resident = 0;
+
+	while (trace_hash_next(&c->node_refs, &pos, &slot)) {
+		const struct amap_node *node = (const void *)(uintptr_t)slot->key;
+
+		if (node->ref != slot->value)
+			fail(c, "amap node with %" PRIu64 " parents has count %u", slot->value, node->ref);
+	}
+	for (pos = 0; trace_hash_next(&c->anon_refs, &pos, &slot);) {
+		const struct vm_anon *an = (const void *)(uintptr_t)slot->key;
+
+		if (an->ref != slot->value)
+			fail(c, "anon in %" PRIu64 " leaves has count %u", slot->value, an->ref);
+		if (an->page != NULL) {
+			resident++;
+			if (an->page->use != VM_PAGE_ANON || an->page->owner.anon != an)
+				fail(c, "anon's frame %" PRIu64 " is not its own", vm_page_frame(an->page));
+		}
+	}
+	for (pos = 0; trace_hash_next(&c->objects, &pos, &slot);) {
+		const struct vm_object *obj = (const void *)(uintptr_t)slot->key;
+
+		if (obj->ref != slot->value)
+			fail(c, "object #%" PRIu64 " mapped %" PRIu64 " times has count %u", obj->id,
+			     slot->value, obj->ref);
+	}
+	if (trace_hash_count(&c->node_refs) != vm_amap_node_cache.inuse ||
+	    trace_hash_count(&c->anon_refs) != vm_anon_cache.inuse ||
+	    trace_hash_count(&c->objects) != vm_object_cache.inuse ||
+	    c->entries != vm_map_entry_cache.inuse || c->maps != vm_map_cache.inuse)
+		fail(c, "unreachable metadata held: nodes %zu/%" PRIu64 ", anons %zu/%" PRIu64
+			", objects %zu/%" PRIu64 ", entries %" PRIu64 "/%" PRIu64 ", maps %" PRIu64 "/%" PRIu64,
+		     trace_hash_count(&c->node_refs), vm_amap_node_cache.inuse,
+		     trace_hash_count(&c->anon_refs), vm_anon_cache.inuse,
+		     trace_hash_count(&c->objects), vm_object_cache.inuse, c->entries,
+		     vm_map_entry_cache.inuse, c->maps, vm_map_cache.inuse);
+	if (resident != vm_phys.by_use[VM_PAGE_ANON])
+		fail(c, "%" PRIu64 " anon frames, but reachable anons hold %" PRIu64,
+		     vm_phys.by_use[VM_PAGE_ANON], resident);
+	if (c->ptp != vm_phys.by_use[VM_PAGE_PTP] || c->pv_pages != vm_phys.by_use[VM_PAGE_PV])
+		fail(c, "pmaps hold %" PRIu64 " table and %" PRIu64 " pv frames, frames say %" PRIu64
+			" and %" PRIu64,
+		     c->ptp, c->pv_pages, vm_phys.by_use[VM_PAGE_PTP], vm_phys.by_use[VM_PAGE_PV]);
+}
+
+/* 3. pv lists of every mapped frame name live mappings only. */
+static void check_pv_lists(struct checker *c)
+{
+	char why[200];
+
+	for (uint64_t f = 0; f < vm_phys.nframes && c->ok; f++) {
+		const struct vm_page *pg = vm_page_at(f);
+
+		if ((pg->use == VM_PAGE_ANON || pg->use == VM_PAGE_OBJECT) &&
+		    !pmap_verify_page(pg, why, sizeof why))
+			fail(c, "frame %" PRIu64 ": %s", f, why);
+	}
+}
+
+static uint64_t root_of_asid(uint32_t asid, void *arg)
+{
+	struct checker *c = arg;
+	uint64_t *root = trace_hash_find(&c->roots, (uint64_t)asid + 1);
+
+	return root != NULL ? *root : 0;
+}
+
+bool sim_check(struct sim *s, char *why, size_t whylen)
+{
+	struct checker c = {.s = s, .why = why, .whylen = whylen, .ok = true};
+	struct sim_proc **procs;
+	size_t n = sim_procs_sorted(s, &procs);
+	char twhy[200];
+
+	trace_hash_init(&c.node_refs);
+	trace_hash_init(&c.anon_refs);
+	trace_hash_init(&c.objects);
+	trace_hash_init(&c.roots);
+	check_frames(&c);
+	check_caches(&c);
+	for (size_t i = 0; i < n; i++)
+		check_map(&c, procs[i]);
+	check_counts(&c);
+	check_pv_lists(&c);
+	if (!sim_cpu_verify_tlb(&s->cpu, root_of_asid, &c, twhy, sizeof twhy))
+		fail(&c, "TLB: %s", twhy);
+	free(procs);
+	trace_hash_free(&c.node_refs);
+	trace_hash_free(&c.anon_refs);
+	trace_hash_free(&c.objects);
+	trace_hash_free(&c.roots);
+	return c.ok;
+}

@@ -1,0 +1,64 @@
+/*
+ * machine.c - boot and shutdown of the simulated machine.
+ *
+ * RAM is an anonymous host mapping of --ram bytes: the frames' real
+ * bytes.  The core takes it over at boot (placing its page array in the
+ * first frames) and the CPU's MMU reads page tables out of it.  Shutdown
+ * destroys every process first, so a leak in the core shows up as frames
+ * that are not free when the last process is gone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "mvm/vm.h"
+#include "mvm/vm_page.h"
+#include "port_sim.h"
+#include "sim.h"
+
+/* The smallest machine worth booting: the page array plus a few frames. */
+#define SIM_RAM_MIN (64 * 4096)
+
+bool sim_boot(struct sim *s, const struct sim_config *cfg, char *err, size_t errlen)
+{
+	uint64_t bytes = cfg->ram_bytes & ~(uint64_t)VM_PAGE_MASK;
+
+	*s = (struct sim){.cfg = *cfg, .report = stdout};
+	if (bytes < SIM_RAM_MIN) {
+		snprintf(err, errlen, "--ram %llu is too small (at least %u bytes)",
+			 (unsigned long long)cfg->ram_bytes, SIM_RAM_MIN);
+		return false;
+	}
+	s->ram = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->ram == MAP_FAILED) {
+		snprintf(err, errlen, "cannot allocate %llu bytes of simulated RAM",
+			 (unsigned long long)bytes);
+		return false;
+	}
+	s->ram_bytes = bytes;
+	s->nframes = bytes / VM_PAGE_SIZE;
+	sim_port_set_verbose(cfg->verbose);
+	sim_cpu_init(&s->cpu, s->ram, s->nframes);
+	sim_port_set_cpu(&s->cpu);
+	if (vm_boot(s->ram, s->nframes) != VM_OK) {
+		snprintf(err, errlen, "--ram is too small for the page array");
+		munmap(s->ram, bytes);
+		return false;
+	}
+	trace_hash_init(&s->procs);
+	return true;
+}
+
+void sim_shutdown(struct sim *s)
+{
+	struct sim_proc **list;
+	size_t n = sim_procs_sorted(s, &list);
+
+	for (size_t i = 0; i < n; i++)
+		sim_proc_exit(s, list[i]);
+	free(list);
+	trace_hash_free(&s->procs);
+	sim_port_set_cpu(NULL);
+	munmap(s->ram, s->ram_bytes);
+	s->ram = NULL;
+}

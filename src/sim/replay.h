@@ -1,0 +1,31 @@
+/*
+ * replay.h - `mvm replay`: run a trace on the machine.
+ */
+#ifndef MVM_SIM_REPLAY_H
+#define MVM_SIM_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct replay_opts {
+	uint64_t ram_bytes;     /* --ram */
+	bool verify;            /* --verify: check every output against the model */
+	uint64_t check_every;   /* --check-every N (0: only `check` lines) */
+	int verbose;            /* -v */
+	FILE *stats;            /* if set, the `stat` report goes here at the end */
+};
+
+/* Exit statuses. */
+#define REPLAY_OK 0
+#define REPLAY_FAILED 1   /* a check or the model found a disagreement */
+#define REPLAY_BAD_INPUT 2
+
+void replay_opts_defaults(struct replay_opts *o);
+/* Replays PATH ("-": standard input); output lines go to standard output. */
+int replay_run(const char *path, const struct replay_opts *o);
+/* Replays what READER yields (and closes it). */
+struct trace_reader;
+int replay_run_reader(struct trace_reader *reader, const struct replay_opts *o);
+
+#endif

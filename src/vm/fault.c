@@ -1,0 +1,174 @@
+/*
+ * fault.c - the page fault handler.
+ *
+ * A fault finds the entry for the address, checks the access against its
+ * protection, finds or makes the page the VM owes that address, and asks
+ * the pmap to map it.  Lookup is bounded (invariant 4): entry (O(log n)),
+ * then one amap path (at most 6 levels), then the anon.  There are no
+ * shadow chains to walk, whatever the history of forks.
+ *
+ *   private, read    the anon's page if there is one, mapped writable only
+ *                    if nobody else can see it; else the shared zero page,
+ *                    read-only (as Linux does), so reading a sparse region
+ *                    costs no memory
+ *   private, write   copy-on-write: make the amap path exclusive, then copy
+ *                    the anon if another amap still holds it, or zero-fill
+ *                    a new one; an anon only this amap holds is written in
+ *                    place
+ *   shared           the shared object's anon, created zeroed on first
+ *                    touch, mapped with the entry's protection
+ *
+ * Memory: everything a fault allocates is taken before anything changes,
+ * and what it does change before a later step fails (a path copy, a new
+ * anon in the amap) is complete and correct on its own.  So a fault that
+ * runs out of memory just returns VM_ENOMEM; vm_fault() then runs the page
+ * daemon and faults again.
+ */
+#include "anon.h"
+#include "map.h"
+#include "mvm/pmap.h"
+#include "mvm/vm_kmem.h"
+#include "object.h"
+
+/* Bounded retries when reclaim frees memory that the retry cannot use. */
+#define FAULT_MAX_RETRIES 64
+
+static bool prot_allows(vm_prot_t prot, enum vm_access access)
+{
+	if (access == VM_ACCESS_WRITE)
+		return (prot & VM_PROT_WRITE) != 0;
+	return prot != VM_PROT_NONE; /* x86: -w- and --x pages are readable */
+}
+
+static enum vm_err fault_enter(struct vm_map *map, vaddr_t va, struct vm_page *pg, vm_prot_t prot)
+{
+	return pmap_enter(map->pmap, va, pg, prot, 0);
+}
+
+/* Takes what a new anon needs: the nodes to reach its slot, the anon, a frame. */
+static struct vm_page *fault_reserve(struct vm_amap *am, uint64_t key)
+{
+	struct vm_page *pg;
+
+	if (vm_kmem_reserve(&vm_amap_node_cache, vm_amap_prepare_cost(am, key)) != VM_OK ||
+	    vm_kmem_reserve(&vm_anon_cache, 1) != VM_OK)
+		return NULL;
+	pg = vm_page_alloc(VM_PAGE_ANON);
+	return pg;
+}
+
+static void fault_unreserve(void)
+{
+	vm_kmem_unreserve_all(&vm_amap_node_cache);
+	vm_kmem_unreserve_all(&vm_anon_cache);
+}
+
+/*
+ * Stores a new anon holding PG at KEY (prepared), with data copied from
+ * FROM or zero.  Returns the anon; the previous one loses this reference.
+ */
+static struct vm_anon *fault_install(struct vm_amap *am, uint64_t key, struct vm_page *pg,
+				     const struct vm_page *from)
+{
+	struct vm_anon *an = vm_anon_alloc(), *old;
+
+	VM_ASSERT(an != NULL);
+	if (from != NULL)
+		vm_page_copy(pg, from);
+	else
+		vm_page_zero(pg);
+	vm_anon_set_page(an, pg);
+	old = vm_amap_set(am, key, an);
+	if (old != NULL)
+		vm_anon_unref(old);
+	return an;
+}
+
+/* A write to a private page that is not exclusively ours. */
+static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e, vaddr_t va)
+{
+	uint64_t vpn = vm_atop(va);
+	struct vm_page *pg = fault_reserve(&e->amap, vpn);
+	struct vm_anon *an;
+	enum vm_err err;
+
+	if (pg == NULL) {
+		fault_unreserve();
+		return VM_ENOMEM;
+	}
+	err = vm_amap_prepare(&e->amap, vpn);
+	VM_ASSERT(err == VM_OK);
+	an = vm_amap_lookup(&e->amap, vpn, NULL);
+	if (an != NULL && an->ref == 1) {
+		/* Making the path ours was enough: nobody else holds it. */
+		vm_page_free(pg);
+	} else {
+		an = fault_install(&e->amap, vpn, pg, an != NULL ? an->page : NULL);
+	}
+	fault_unreserve();
+	return fault_enter(map, va, an->page, e->prot);
+}
+
+static enum vm_err fault_private(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
+				 enum vm_access access)
+{
+	bool shared;
+	struct vm_anon *an = vm_amap_lookup(&e->amap, vm_atop(va), &shared);
+	bool exclusive = an != NULL && !shared && an->ref == 1;
+
+	if (access == VM_ACCESS_WRITE && !exclusive)
+		return fault_private_cow(map, e, va);
+	if (an == NULL)
+		return fault_enter(map, va, vm_phys.zero_page, e->prot & (vm_prot_t)~VM_PROT_WRITE);
+	if (!exclusive)
+		return fault_enter(map, va, an->page, e->prot & (vm_prot_t)~VM_PROT_WRITE);
+	return fault_enter(map, va, an->page, e->prot);
+}
+
+static enum vm_err fault_shared(struct vm_map *map, struct vm_map_entry *e, vaddr_t va)
+{
+	struct vm_object *obj = e->object;
+	uint64_t pindex = vm_entry_pindex(e, va);
+	struct vm_anon *an = vm_amap_lookup(&obj->anons, pindex, NULL);
+	struct vm_page *pg;
+
+	if (an == NULL) {
+		pg = fault_reserve(&obj->anons, pindex);
+		if (pg == NULL) {
+			fault_unreserve();
+			return VM_ENOMEM;
+		}
+		if (vm_amap_prepare(&obj->anons, pindex) != VM_OK)
+			VM_ASSERT(!"reserved prepare failed");
+		an = fault_install(&obj->anons, pindex, pg, NULL);
+		fault_unreserve();
+	}
+	return fault_enter(map, va, an->page, e->prot);
+}
+
+static enum vm_err fault_once(struct vm_map *map, vaddr_t va, enum vm_access access)
+{
+	struct vm_map_entry *e = vm_map_lookup(map, va);
+
+	if (e == NULL || !prot_allows(e->prot, access))
+		return VM_ESEGV;
+	if (vm_entry_shared(e))
+		return fault_shared(map, e, va);
+	return fault_private(map, e, va, access);
+}
+
+enum vm_err vm_fault(struct vm_map *map, vaddr_t va, enum vm_access access)
+{
+	va = vm_trunc_page(va);
+	if (va >= VM_USER_MAX)
+		return VM_ESEGV;
+	for (int tries = 0; tries < FAULT_MAX_RETRIES; tries++) {
+		enum vm_err err = fault_once(map, va, access);
+
+		if (err != VM_ENOMEM)
+			return err;
+		if (vm_reclaim(map) == 0)
+			break;
+	}
+	return VM_ENOMEM;
+}

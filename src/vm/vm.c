@@ -1,0 +1,28 @@
+/*
+ * vm.c - boot: the order in which the core's subsystems come up.
+ *
+ * Frames first (everything else lives in them), then the slab caches of
+ * each subsystem, then the pmap.  Boot can run again over fresh RAM: the
+ * tests boot a new machine per case.
+ */
+#include "anon.h"
+#include "map.h"
+#include "mvm/pmap.h"
+#include "mvm/vm.h"
+#include "object.h"
+#include "pagedaemon.h"
+
+enum vm_err vm_boot(uint8_t *ram, uint64_t nframes)
+{
+	enum vm_err err = vm_page_boot(ram, nframes);
+
+	if (err != VM_OK)
+		return err;
+	vm_anon_init();
+	vm_amap_init();
+	vm_object_init();
+	vm_map_init();
+	vm_pagedaemon_init();
+	pmap_init();
+	return VM_OK;
+}

@@ -1,0 +1,430 @@
+/*
+ * main.c - native-replay's driver: runs a trace on the host Linux and
+ * prints the spec's output lines, so that mvm can be diffed against a
+ * real kernel (tools/trace-diff).
+ *
+ *   native-replay TRACE        ("-" reads standard input)
+ *
+ * The driver reads the trace with the shared parser, admits each
+ * operation with the shared process table (so bad input is exactly what
+ * `mvm replay` calls bad input), and then:
+ *   - answers the spec's argument errors itself, before any system call,
+ *     because Linux disagrees on some (a zero length is success for
+ *     mprotect/madvise/msync on Linux, EINVAL in the spec), and so that a
+ *     range outside the native window is refused only when the spec would
+ *     really touch memory there;
+ *   - performs `file`, `pread` and `pwrite` itself on the private file
+ *     directory (files.c);
+ *   - sends everything else to the worker of the process and prints what
+ *     the worker answers before reading the next line, so the output is in
+ *     trace order however many processes run.
+ *
+ * The driver is a child subreaper: forked workers are re-parented to it,
+ * and it reaps every worker, on every way out.  Output goes to stdout;
+ * messages to stderr as `FILE:LINE: message`.
+ */
+#include "native.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/trace_hash.h"
+
+struct worker {
+	uint64_t pid;   /* trace process id */
+	pid_t host;     /* host process id */
+	int fd;         /* driver's end of the channel */
+};
+
+static struct {
+	const char *display;    /* FILE in messages */
+	struct trace_reader *reader;
+	struct trace_pids *pids;
+	struct worker *workers;
+	size_t nworkers, capworkers;
+	struct trace_hash index; /* trace pid -> position in workers + 1 */
+	struct chan_msg msg;
+} drv;
+
+/* ---------------------------------------------------------------------- */
+/* Ending */
+
+/* Closes every channel (workers exit on end of stream) and reaps every
+ * child, adopted ones included, then removes the files. */
+static void shutdown_all(void)
+{
+	for (size_t i = 0; i < drv.nworkers; i++)
+		close(drv.workers[i].fd);
+	drv.nworkers = 0;
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	files_cleanup();
+}
+
+static _Noreturn void finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "native-replay: error writing the output\n");
+		if (status == 0)
+			status = NATIVE_EXIT_HOST;
+	}
+	shutdown_all();
+	trace_reader_close(drv.reader);
+	trace_pids_destroy(drv.pids);
+	trace_hash_free(&drv.index);
+	free(drv.workers);
+	exit(status);
+}
+
+/* Bad input or a refused line: earlier output first, then the message. */
+static _Noreturn void fail_at(const struct trace_op *op, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static _Noreturn void fail_at(const struct trace_op *op, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s:%llu: ", drv.display, (unsigned long long)op->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	finish(status);
+}
+
+static void on_signal(int sig)
+{
+	files_cleanup_async();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Workers */
+
+static struct worker *find_worker(uint64_t pid)
+{
+	uint64_t *i = trace_hash_find(&drv.index, pid);
+
+	return i ? &drv.workers[*i - 1] : NULL;
+}
+
+static void add_worker(uint64_t pid, pid_t host, int fd)
+{
+	if (drv.nworkers == drv.capworkers) {
+		size_t cap = drv.capworkers ? drv.capworkers * 2 : 16;
+		struct worker *w = realloc(drv.workers, cap * sizeof *w);
+		if (!w) {
+			fprintf(stderr, "native-replay: out of memory\n");
+			finish(NATIVE_EXIT_HOST);
+		}
+		drv.workers = w;
+		drv.capworkers = cap;
+	}
+	drv.workers[drv.nworkers] = (struct worker){ pid, host, fd };
+	*trace_hash_insert(&drv.index, pid) = ++drv.nworkers;
+}
+
+/* Forgets W (its process has exited) and reaps it. */
+static void remove_worker(struct worker *w)
+{
+	size_t i = (size_t)(w - drv.workers);
+	pid_t host = w->host;
+
+	close(w->fd);
+	trace_hash_remove(&drv.index, w->pid);
+	if (i + 1 != drv.nworkers) {
+		drv.workers[i] = drv.workers[drv.nworkers - 1];
+		*trace_hash_find(&drv.index, drv.workers[i].pid) = i + 1;
+	}
+	drv.nworkers--;
+	while (waitpid(host, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void spawn_worker(const struct trace_op *op)
+{
+	int sv[2];
+	pid_t host;
+
+	if (chan_pair(sv) < 0)
+		fail_at(op, NATIVE_EXIT_HOST, "socketpair: %s", strerror(errno));
+	fflush(stdout); /* the child must not inherit unwritten output */
+	host = fork();
+	if (host < 0)
+		fail_at(op, NATIVE_EXIT_HOST, "fork: %s", strerror(errno));
+	if (host == 0) {
+		for (size_t i = 0; i < drv.nworkers; i++)
+			close(drv.workers[i].fd);
+		close(sv[0]);
+		worker_main(sv[1]);
+	}
+	close(sv[1]);
+	add_worker(op->pid, host, sv[0]);
+}
+
+/* Sends OP to its worker and copies the worker's lines to stdout. */
+static void delegate(const struct trace_op *op)
+{
+	struct worker *w = find_worker(op->pid);
+
+	if (!w)
+		fail_at(op, NATIVE_EXIT_HOST, "internal error: no worker for process %llu",
+			(unsigned long long)op->pid);
+	if (chan_send(w->fd, CHAN_OP, op, sizeof *op, 0, -1) < 0)
+		fail_at(op, NATIVE_EXIT_HOST, "process %llu is gone: %s",
+			(unsigned long long)op->pid, strerror(errno));
+	for (;;) {
+		struct chan_msg *m = &drv.msg;
+		int rc = chan_recv(w->fd, m);
+		if (rc <= 0)
+			fail_at(op, NATIVE_EXIT_HOST, "the host process of %llu died",
+				(unsigned long long)op->pid);
+		switch (m->type) {
+		case CHAN_TEXT:
+			fwrite(m->payload, 1, m->len, stdout);
+			break;
+		case CHAN_CHILD:
+			add_worker(op->child, m->host_pid, m->fd);
+			w = find_worker(op->pid); /* the array may have moved */
+			break;
+		case CHAN_DONE:
+			if (op->kind == TRACE_EXIT)
+				remove_worker(w);
+			return;
+		case CHAN_FATAL:
+			fail_at(op, NATIVE_EXIT_HOST, "process %llu: %.*s",
+				(unsigned long long)op->pid, (int)m->len, m->payload);
+		default:
+			fail_at(op, NATIVE_EXIT_HOST, "bad message from process %llu",
+				(unsigned long long)op->pid);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* The spec's checks, before any system call */
+
+static void print_error(const struct trace_op *op, const char *word)
+{
+	struct trace_event ev = { .kind = TEV_ERROR, .pid = op->pid, .op = op->kind,
+				  .word = word };
+	trace_event_format(&ev, stdout);
+}
+
+/*
+ * Errors of mmap, munmap, mprotect, madvise and msync that need no
+ * address space, in the spec's order: EINVAL, ENOENT, EOVERFLOW.  Sets
+ * *END to the end of the page-rounded range.
+ */
+static const char *range_error(const struct trace_op *op, uint64_t *end)
+{
+	const uint64_t mask = NATIVE_PAGE - 1;
+	uint64_t lenr;
+
+	if ((op->addr & mask) || op->len == 0 || op->len > UINT64_MAX - mask)
+		return "EINVAL";
+	lenr = (op->len + mask) & ~mask;
+	if (lenr > UINT64_MAX - op->addr) /* wraps, or ends exactly at 2^64 */
+		return "EINVAL";
+	*end = op->addr + lenr;
+	if (op->kind != TRACE_MMAP || !op->file)
+		return NULL;
+	if (op->off & mask)
+		return "EINVAL";
+	if (!files_exist(op->name))
+		return "ENOENT";
+	if (op->off > (1ull << 63) || lenr > (1ull << 63) - op->off)
+		return "EOVERFLOW";
+	if (lenr == (1ull << 63) - op->off)
+		fail_at(op, NATIVE_EXIT_BAD, "a file mapping ending at offset 2^63 is "
+			"valid in the spec but refused by Linux (EOVERFLOW)");
+	return NULL;
+}
+
+static bool in_window(uint64_t addr, uint64_t end)
+{
+	return addr >= NATIVE_WINDOW_BASE && end <= NATIVE_WINDOW_END && addr <= end;
+}
+
+static void refuse_outside(const struct trace_op *op, uint64_t end)
+{
+	if (!in_window(op->addr, end))
+		fail_at(op, NATIVE_EXIT_BAD, "address range outside the native window");
+}
+
+static void run_range_op(const struct trace_op *op)
+{
+	uint64_t end = 0;
+	const char *e = range_error(op, &end);
+
+	if (e) {
+		print_error(op, e);
+		return;
+	}
+	refuse_outside(op, end);
+	delegate(op);
+}
+
+/* read, write, touch: zero lengths need no memory; others stay inside. */
+static void run_access(const struct trace_op *op)
+{
+	if (op->len == 0) {
+		if (op->kind == TRACE_READ) {
+			struct trace_event ev = { .kind = TEV_READ, .pid = op->pid,
+						  .addr = op->addr, .len = 0,
+						  .hash = TRACE_FNV_OFFSET };
+			trace_event_format(&ev, stdout);
+		}
+		return;
+	}
+	if (op->len > UINT64_MAX - op->addr)
+		fail_at(op, NATIVE_EXIT_BAD, "address range outside the native window");
+	refuse_outside(op, op->addr + op->len);
+	delegate(op);
+}
+
+static void run_file_op(const struct trace_op *op)
+{
+	char err[400];
+	struct trace_event ev;
+	bool has_ev = true;
+	int rc;
+
+	if (op->kind == TRACE_FILE)
+		rc = files_create(op, err, sizeof err);
+	else if (op->kind == TRACE_PREAD)
+		rc = files_pread(op, &ev, err, sizeof err);
+	else
+		rc = files_pwrite(op, &ev, &has_ev, err, sizeof err);
+	if (rc < 0)
+		fail_at(op, NATIVE_EXIT_HOST, "%s", err);
+	if (op->kind != TRACE_FILE && has_ev)
+		trace_event_format(&ev, stdout);
+}
+
+static void run_op(const struct trace_op *op)
+{
+	switch (op->kind) {
+	case TRACE_SPAWN:
+		spawn_worker(op);
+		break;
+	case TRACE_FORK:
+	case TRACE_EXEC:
+	case TRACE_EXIT:
+	case TRACE_MAPS:
+		delegate(op);
+		break;
+	case TRACE_MMAP:
+	case TRACE_MUNMAP:
+	case TRACE_MPROTECT:
+	case TRACE_MADVISE:
+	case TRACE_MSYNC:
+		run_range_op(op);
+		break;
+	case TRACE_READ:
+	case TRACE_WRITE:
+	case TRACE_TOUCH:
+		run_access(op);
+		break;
+	case TRACE_FILE:
+	case TRACE_PREAD:
+	case TRACE_PWRITE:
+		run_file_op(op);
+		break;
+	case TRACE_VMDUMP:
+	case TRACE_CHECK:
+	case TRACE_STAT:
+	case TRACE_KIND_COUNT:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: native-replay TRACE\n"
+		"Runs TRACE (\"-\" for standard input) on the host Linux, one host\n"
+		"process per trace process, and prints the spec's output lines.\n"
+		"All addresses must lie in [0x%llx, 0x%llx).\n"
+		"Exit: 0 done, 2 bad input or outside the window, 3 host failure,\n"
+		"77 this host cannot serve (the window is in use).\n",
+		(unsigned long long)NATIVE_WINDOW_BASE,
+		(unsigned long long)NATIVE_WINDOW_END);
+}
+
+static void setup(const char *path)
+{
+	char err[600];
+
+	if (native_window_in_use(err, sizeof err)) {
+		fprintf(stderr, "native-replay: the native window is in use in this "
+			"process (a sanitizer build?): %s\n", err);
+		exit(NATIVE_EXIT_UNSUPPORTED);
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		fprintf(stderr, "native-replay: cannot become a subreaper: %s\n",
+			strerror(errno));
+		exit(NATIVE_EXIT_HOST);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	drv.display = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	drv.reader = trace_reader_open(path, err, sizeof err);
+	if (!drv.reader) {
+		fprintf(stderr, "native-replay: %s\n", err);
+		exit(NATIVE_EXIT_BAD);
+	}
+	if (files_init(err, sizeof err) < 0) {
+		fprintf(stderr, "native-replay: %s\n", err);
+		exit(NATIVE_EXIT_HOST);
+	}
+	drv.pids = trace_pids_create();
+	trace_hash_init(&drv.index);
+}
+
+int main(int argc, char **argv)
+{
+	struct trace_op op;
+	char err[400];
+	int rc;
+
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc != 2) {
+		usage(stderr);
+		return NATIVE_EXIT_BAD;
+	}
+	setup(argv[1]);
+	while ((rc = trace_next(drv.reader, &op)) == 1) {
+		switch (trace_pids_admit(drv.pids, &op, err, sizeof err)) {
+		case TRACE_RUN:
+			run_op(&op);
+			break;
+		case TRACE_SKIP:
+			break; /* the host never kills, but follow the rules */
+		case TRACE_BAD:
+			fail_at(&op, NATIVE_EXIT_BAD, "%s", err);
+		}
+	}
+	if (rc < 0) {
+		fflush(stdout);
+		fprintf(stderr, "%s\n", trace_reader_error(drv.reader));
+		finish(NATIVE_EXIT_BAD);
+	}
+	finish(0);
+}
