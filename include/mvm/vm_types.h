@@ -49,6 +49,17 @@ enum vm_err {
 	VM_EOVERFLOW /* file offset out of range */
 };
 
+/*
+ * PROT without write, for mapping a page that must not be written yet
+ * (copy-on-write, zero page).  On x86-64 every present page is readable,
+ * so `-w-` memory becomes `r--` here rather than inaccessible.
+ */
+static inline vm_prot_t vm_prot_readonly(vm_prot_t prot)
+{
+	return prot == VM_PROT_NONE ? prot
+				    : (vm_prot_t)((prot & ~VM_PROT_WRITE) | VM_PROT_READ);
+}
+
 static inline vaddr_t vm_trunc_page(vaddr_t a) { return a & ~VM_PAGE_MASK; }
 static inline uint64_t vm_atop(uint64_t a) { return a >> VM_PAGE_SHIFT; }
 static inline uint64_t vm_ptoa(uint64_t p) { return p << VM_PAGE_SHIFT; }

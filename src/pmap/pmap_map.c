@@ -244,8 +244,12 @@ static void pmap_enter_new(struct pmap *pm, struct vm_page *leaf, pt_entry_t *sl
 		pm->st.wired++;
 }
 
+/* Data frames, and the zero page (a BOOT frame, mapped read-only and
+ * unmanaged wherever private memory is read before it is written). */
 static bool pmap_page_is_mappable(const struct vm_page *pg)
 {
+	if (pg == vm_phys.zero_page)
+		return true;
 	return pg->use != VM_PAGE_FREE && pg->use != VM_PAGE_BOOT && pg->use != VM_PAGE_PTP &&
 	       pg->use != VM_PAGE_PV;
 }

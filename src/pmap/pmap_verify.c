@@ -141,7 +141,8 @@ static bool pmap_verify_leaf(struct pmap_vstate *vs, vaddr_t va, pt_entry_t pte)
 	if ((pte & ~PMAP_LEAF_BITS) || !(pte & PTE_U))
 		return pmap_fail(vs->why, vs->whylen, "va %x: bad leaf bits %x", (uint64_t)va,
 				 (uint64_t)pte);
-	if (!pmap_frame_in_ram(vm_atop(pte & PTE_FRAME)))
+	if (!pmap_frame_in_ram(vm_atop(pte & PTE_FRAME)) &&
+	    (pte & PTE_FRAME) != vm_page_pa(vm_phys.zero_page))
 		return pmap_fail(vs->why, vs->whylen, "va %x: frame outside RAM", (uint64_t)va);
 	pg = pmap_pte_page(pte);
 	if (pg->use == VM_PAGE_FREE || pg->use == VM_PAGE_PTP || pg->use == VM_PAGE_PV)

@@ -14,9 +14,11 @@
  * makes the entry count visible.  trace_maps_compare therefore compares
  * content: it folds each listing into maximal runs of pages that agree in
  * protection, sharing and backing, with file offsets running on, and
- * compares the runs.  Two `shared anon` lines never fold together, because
- * separate shared anonymous mappings are separate objects (Linux never
- * merges them either); two `private anon` lines do.
+ * compares the runs.  Adjacent anonymous lines with the same attributes
+ * fold together whether private or shared: a `map` line does not name the
+ * shared object, so which object a shared page belongs to is not part of
+ * its content, and an entry split only by something the line does not
+ * show (dontfork) must compare equal to the same memory unsplit.
  */
 #include "trace.h"
 
@@ -468,15 +470,15 @@ static bool same_attributes(const struct trace_event *a, const struct trace_even
 	       (!a->file || strcmp(a->name, b->name) == 0);
 }
 
-/* Whether EV continues RUN: adjacent, same attributes, offsets running
- * on, and not a second shared anonymous object. */
+/* Whether EV continues RUN: adjacent, same attributes, file offsets
+ * running on. */
 static bool continues(const struct run *run, const struct trace_event *ev)
 {
 	if (ev->addr != run->end || !same_attributes(run->first, ev))
 		return false;
 	if (ev->file)
 		return ev->off == run->off + (run->end - run->start);
-	return !ev->shared;
+	return true;
 }
 
 /*

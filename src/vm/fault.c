@@ -119,9 +119,9 @@ static enum vm_err fault_private(struct vm_map *map, struct vm_map_entry *e, vad
 	if (access == VM_ACCESS_WRITE && !exclusive)
 		return fault_private_cow(map, e, va);
 	if (an == NULL)
-		return fault_enter(map, va, vm_phys.zero_page, e->prot & (vm_prot_t)~VM_PROT_WRITE);
+		return fault_enter(map, va, vm_phys.zero_page, vm_prot_readonly(e->prot));
 	if (!exclusive)
-		return fault_enter(map, va, an->page, e->prot & (vm_prot_t)~VM_PROT_WRITE);
+		return fault_enter(map, va, an->page, vm_prot_readonly(e->prot));
 	return fault_enter(map, va, an->page, e->prot);
 }
 

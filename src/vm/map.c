@@ -171,18 +171,23 @@ static void map_merge_pair(struct vm_map *map, struct vm_map_entry *a, struct vm
 	map->merges++;
 }
 
-struct vm_map_entry *vm_map_merge_around(struct vm_map *map, struct vm_map_entry *e)
+void vm_map_merge_range(struct vm_map *map, vaddr_t start, vaddr_t end)
 {
-	struct vm_map_entry *prev = vm_map_prev(e);
-	struct vm_map_entry *next = vm_map_next(e);
+	struct vm_map_entry *e = vm_map_lookup_ge(map, start), *next;
 
-	if (prev != NULL && vm_map_entry_mergeable(prev, e)) {
-		map_merge_pair(map, prev, e);
-		e = prev;
+	if (e == NULL)
+		e = vm_entry_of(map_tree_last(&map->tree));
+	else if (vm_map_prev(e) != NULL)
+		e = vm_map_prev(e);
+	/* Every adjacent pair whose left member starts below END, merging
+	 * again after each merge, since the grown entry may now fit its next. */
+	while (e != NULL && vm_entry_start(e) < end) {
+		next = vm_map_next(e);
+		if (next != NULL && vm_map_entry_mergeable(e, next))
+			map_merge_pair(map, e, next);
+		else
+			e = next;
 	}
-	if (next != NULL && vm_map_entry_mergeable(e, next))
-		map_merge_pair(map, e, next);
-	return e;
 }
 
 bool vm_map_iterate(const struct vm_map *map, vaddr_t *cursor, struct vm_map_info *info)

@@ -106,8 +106,9 @@ struct vm_map_entry *vm_map_clip_start(struct vm_map *map, struct vm_map_entry *
 void vm_map_clip_end(struct vm_map *map, struct vm_map_entry *e, vaddr_t addr);
 /* Unmaps E, releases its backing and frees it. */
 void vm_map_entry_delete(struct vm_map *map, struct vm_map_entry *e);
-/* Merges E with mergeable neighbours; returns the entry that holds E's range. */
-struct vm_map_entry *vm_map_merge_around(struct vm_map *map, struct vm_map_entry *e);
+/* Merges every mergeable pair of entries that meets [start, end), the
+ * neighbours just outside it included. */
+void vm_map_merge_range(struct vm_map *map, vaddr_t start, vaddr_t end);
 
 extern struct vm_kmem_cache vm_map_cache;
 extern struct vm_kmem_cache vm_map_entry_cache;

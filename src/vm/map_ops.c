@@ -118,17 +118,6 @@ static void map_remove_range(struct vm_map *map, vaddr_t start, vaddr_t end)
 	}
 }
 
-/* Merges around every entry of [start, end) (and the edges' neighbours). */
-static void map_merge_range(struct vm_map *map, vaddr_t start, vaddr_t end)
-{
-	struct vm_map_entry *e = vm_map_lookup_ge(map, start);
-
-	while (e != NULL && vm_entry_start(e) < end) {
-		e = vm_map_merge_around(map, e);
-		e = vm_map_next(e);
-	}
-}
-
 enum vm_err vm_mmap(struct vm_map *map, vaddr_t addr, uint64_t len, vm_prot_t prot,
 		    bool shared, struct vm_object *obj, uint64_t offset)
 {
@@ -163,7 +152,7 @@ enum vm_err vm_mmap(struct vm_map *map, vaddr_t addr, uint64_t len, vm_prot_t pr
 	if (obj != NULL)
 		vm_object_link(obj, e);
 	vm_map_entry_insert(map, e);
-	vm_map_merge_around(map, e);
+	vm_map_merge_range(map, addr, end);
 	map_unreserve();
 	return VM_OK;
 }
@@ -211,7 +200,7 @@ static enum vm_err map_change_range(struct vm_map *map, vaddr_t start, vaddr_t e
 		vm_map_clip_end(map, e, end);
 		set(map, e, value);
 	}
-	map_merge_range(map, start, end);
+	vm_map_merge_range(map, start, end);
 	map_unreserve();
 	return VM_OK;
 }
@@ -384,7 +373,7 @@ enum vm_err vm_map_fork(struct vm_map *parent, struct vm_map **childp)
 		/* The parent's private pages are now shared copy-on-write. */
 		if (e->inherit == VM_INHERIT_COPY && !vm_amap_empty(&e->amap))
 			pmap_protect(parent->pmap, vm_entry_start(e), vm_entry_end(e),
-				     e->prot & (vm_prot_t)~VM_PROT_WRITE);
+				     vm_prot_readonly(e->prot));
 	}
 	map_unreserve();
 	*childp = child;

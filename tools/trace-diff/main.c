@@ -17,6 +17,11 @@
  * below the previous line's end, begins the next block, so two `maps`
  * of one process in a row are still two blocks.
  *
+ * With --until-killed, each side is read only up to its first `killed`
+ * line, and the comparison stops where the shorter such side ends.  A run
+ * under memory pressure (mvm with little RAM) may legitimately end a
+ * process that the host never ends; what came before must still agree.
+ *
  * Exit: 0 same (prints a one-line summary), 1 different (prints the first
  * difference), 2 unreadable or malformed input.
  */
@@ -41,7 +46,8 @@ struct side {
 	size_t nitems, capitems;
 	struct trace_event *ev;
 	size_t nev, capev;
-	size_t map_lines;
+	bool stop_at_kill;         /* --until-killed */
+	uint64_t killed_line;      /* line of the first `killed`, or 0 */
 };
 
 static void *grow(void *p, size_t *cap, size_t elem)
@@ -97,8 +103,13 @@ static void add_line(struct side *s, char *text, size_t len, uint64_t lineno)
 			(unsigned long long)lineno, text);
 		exit(2);
 	}
+	if (s->killed_line)
+		return;
+	if (tmp.kind == TEV_KILLED && s->stop_at_kill) {
+		s->killed_line = lineno;
+		return;
+	}
 	if (tmp.kind == TEV_MAP) {
-		s->map_lines++;
 		if (!continues_block(s, &tmp)) {
 			struct item *it = push_item(s);
 			it->is_maps = true;
@@ -180,11 +191,13 @@ static int report(const struct side *a, const struct item *ia,
 
 static int compare(const struct side *a, const struct side *b)
 {
-	size_t events = 0, blocks = 0;
+	size_t events = 0, blocks = 0, entries_a = 0, entries_b = 0;
 
 	for (size_t i = 0; i < a->nitems || i < b->nitems; i++) {
 		const struct item *ia = i < a->nitems ? &a->items[i] : NULL;
 		const struct item *ib = i < b->nitems ? &b->items[i] : NULL;
+		if ((!ia && a->killed_line) || (!ib && b->killed_line))
+			break; /* a side ends at a kill: the rest cannot be compared */
 		if (!ia || !ib || ia->is_maps != ib->is_maps)
 			return report(a, ia, b, ib);
 		const struct trace_event *ea = &a->ev[ia->ev_start];
@@ -209,9 +222,16 @@ static int compare(const struct side *a, const struct side *b)
 			return 1;
 		}
 		blocks++;
+		entries_a += ia->ev_count;
+		entries_b += ib->ev_count;
 	}
-	printf("same: %zu events, maps blocks %zu, entries A=%zu B=%zu\n", events,
-	       blocks, a->map_lines, b->map_lines);
+	printf("same: %zu events, maps blocks %zu, entries A=%zu B=%zu", events,
+	       blocks, entries_a, entries_b);
+	if (a->killed_line || b->killed_line)
+		printf(" (up to the first killed line: A %llu, B %llu)",
+		       (unsigned long long)a->killed_line,
+		       (unsigned long long)b->killed_line);
+	printf("\n");
 	return 0;
 }
 
@@ -226,18 +246,21 @@ static void release(struct side *s)
 int main(int argc, char **argv)
 {
 	struct side a, b;
+	bool until_killed = argc > 1 && strcmp(argv[1], "--until-killed") == 0;
 	int rc;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: trace-diff A B\n"
+	if (argc != 3 + until_killed) {
+		fprintf(stderr, "usage: trace-diff [--until-killed] A B\n"
 			"Compares two replay outputs: events in order, maps by content.\n"
+			"--until-killed: compare only up to each side's first killed line.\n"
 			"Exit: 0 same, 1 different, 2 bad input.\n");
 		return 2;
 	}
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
-	load(&a, argv[1]);
-	load(&b, argv[2]);
+	a.stop_at_kill = b.stop_at_kill = until_killed;
+	load(&a, argv[1 + until_killed]);
+	load(&b, argv[2 + until_killed]);
 	rc = compare(&a, &b);
 	release(&a);
 	release(&b);
