@@ -16,9 +16,10 @@
  *
  * Range operations (remove, protect, collect, destroy) go one leaf table
  * at a time: pmap_pt_next skips missing subtrees whole, then the leaf
- * table's entries are visited directly.  When a removal empties a leaf
- * table the loop leaves it at once, because it has just been freed along
- * with any ancestors that emptied with it.
+ * table's entries are visited directly, and the visit stops as soon as
+ * it has seen as many valid entries as the table counts.  When a removal
+ * empties a leaf table the loop leaves it at once, because it has just
+ * been freed along with any ancestors that emptied with it.
  *
  * A removed PTE's A and D bits are folded into the page's md_attrs, so
  * pmap_is_modified still answers right after the mapping is gone.
@@ -99,9 +100,9 @@ uint64_t pmap_remove_one(struct pmap *pm, vaddr_t va)
 	return freed + pmap_ptp_release(pm, path, va);
 }
 
-static bool pmap_remove_skips(pt_entry_t pte, enum pmap_remove_mode mode)
+static bool pmap_remove_keeps(pt_entry_t pte, enum pmap_remove_mode mode)
 {
-	return !(pte & PTE_P) || (mode == PMAP_RM_UNWIRED && (pte & PTE_WIRED));
+	return mode == PMAP_RM_UNWIRED && (pte & PTE_WIRED);
 }
 
 /* The end of the leaf table's span that starts at or before VA, capped at EVA. */
@@ -121,19 +122,25 @@ void pmap_remove_range(struct pmap *pm, vaddr_t sva, vaddr_t eva, enum pmap_remo
 	*removed = *freed = 0;
 	for (va = sva; (va = pmap_pt_next(pm, va, eva, path)) < eva; va = end) {
 		pt_entry_t *pt = pmap_ptp_entries(path[1]);
+		uint32_t left = path[1]->aux; /* valid entries not yet seen */
 
 		end = pmap_leaf_end(va, eva);
 		for (vaddr_t v = va; v < end; v += VM_PAGE_SIZE) {
 			pt_entry_t *slot = &pt[pt_index(v, 1)];
+			pt_entry_t pte = pmap_pte_load(slot);
 
-			if (pmap_remove_skips(pmap_pte_load(slot), mode))
+			if (!(pte & PTE_P))
 				continue;
-			*freed += pmap_pte_remove(pm, slot, v, mode != PMAP_RM_DESTROY);
-			++*removed;
-			if (--path[1]->aux == 0) {
-				*freed += pmap_ptp_release(pm, path, v);
-				break;
+			if (!pmap_remove_keeps(pte, mode)) {
+				*freed += pmap_pte_remove(pm, slot, v, mode != PMAP_RM_DESTROY);
+				++*removed;
+				if (--path[1]->aux == 0) {
+					*freed += pmap_ptp_release(pm, path, v);
+					break;
+				}
 			}
+			if (--left == 0)
+				break;
 		}
 	}
 }
@@ -170,14 +177,16 @@ void pmap_protect(struct pmap *pm, vaddr_t sva, vaddr_t eva, vm_prot_t prot)
 		eva = VM_USER_MAX;
 	for (va = sva; (va = pmap_pt_next(pm, va, eva, path)) < eva; va = end) {
 		pt_entry_t *pt = pmap_ptp_entries(path[1]);
+		uint32_t left = path[1]->aux;
 
 		end = pmap_leaf_end(va, eva);
-		for (vaddr_t v = va; v < end; v += VM_PAGE_SIZE) {
+		for (vaddr_t v = va; v < end && left > 0; v += VM_PAGE_SIZE) {
 			pt_entry_t *slot = &pt[pt_index(v, 1)];
 			pt_entry_t old = pmap_pte_load(slot), new;
 
 			if (!(old & PTE_P))
 				continue;
+			left--;
 			new = pmap_pte_lower(old, prot);
 			if (new == old)
 				continue;
@@ -318,13 +327,16 @@ void pmap_walk(const struct pmap *pm, pmap_walk_fn fn, void *arg)
 
 	for (va = 0; (va = pmap_pt_next(pm, va, VM_USER_MAX, path)) < VM_USER_MAX; va = end) {
 		const pt_entry_t *pt = pmap_ptp_entries(path[1]);
+		uint32_t left = path[1]->aux;
 
 		end = pmap_leaf_end(va, VM_USER_MAX);
-		for (vaddr_t v = va; v < end; v += VM_PAGE_SIZE) {
+		for (vaddr_t v = va; v < end && left > 0; v += VM_PAGE_SIZE) {
 			pt_entry_t pte = pmap_pte_load(&pt[pt_index(v, 1)]);
 
-			if (pte & PTE_P)
+			if (pte & PTE_P) {
+				left--;
 				fn(arg, v, pte);
+			}
 		}
 	}
 }

@@ -49,6 +49,23 @@ pt_entry_t *pmap_pte_slot(const struct pmap *pm, vaddr_t va, pmap_path_t path)
 	return &pmap_ptp_entries(path[1])[pt_index(va, 1)];
 }
 
+/*
+ * In TABLE (at LEVEL), whose entry for VA is missing: the first address
+ * covered by a later present entry, or the end of what TABLE covers.
+ * Scanning the table beats re-walking from the root once per missing
+ * entry: a PD with one PT in it is crossed in one pass.
+ */
+static vaddr_t pmap_next_present(const struct vm_page *table, int level, vaddr_t va)
+{
+	const pt_entry_t *pt = pmap_ptp_entries(table);
+	vaddr_t table_base = va & ~(PMAP_LEVEL_SPAN(level + 1) - 1);
+
+	for (vaddr_t i = pt_index(va, level) + 1; i < PT_ENTRIES; i++)
+		if (pmap_pte_load(&pt[i]) & PTE_P)
+			return table_base | (i << PT_SHIFT(level));
+	return pmap_next_span(va, level + 1);
+}
+
 vaddr_t pmap_pt_next(const struct pmap *pm, vaddr_t va, vaddr_t eva, pmap_path_t path)
 {
 	while (va < eva) {
@@ -56,8 +73,7 @@ vaddr_t pmap_pt_next(const struct pmap *pm, vaddr_t va, vaddr_t eva, pmap_path_t
 
 		if (level == 1)
 			return va;
-		/* The table at LEVEL has no entry for VA: skip what it would cover. */
-		va = pmap_next_span(va, level);
+		va = pmap_next_present(path[level], level, va);
 	}
 	return eva;
 }

@@ -316,6 +316,10 @@ bool sim_check(struct sim *s, char *why, size_t whylen)
 	check_pv_lists(&c);
 	if (!sim_cpu_verify_tlb(&s->cpu, root_of_asid, &c, twhy, sizeof twhy))
 		fail(&c, "TLB: %s", twhy);
+	/* With every process gone, nothing but the boot frames may be held. */
+	if (n == 0 && vm_phys.by_use[VM_PAGE_FREE] + vm_phys.by_use[VM_PAGE_BOOT] != vm_phys.nframes)
+		fail(&c, "no process is left, yet %" PRIu64 " frames are held",
+		     vm_phys.nframes - vm_phys.by_use[VM_PAGE_FREE] - vm_phys.by_use[VM_PAGE_BOOT]);
 	free(procs);
 	trace_hash_free(&c.node_refs);
 	trace_hash_free(&c.anon_refs);

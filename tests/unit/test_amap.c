@@ -459,7 +459,7 @@ TEST(test_both_ends_and_growth)
 	CHECK_EQ(get_id(&a, 0), id0);
 	CHECK_EQ(get_id(&a, top), idtop);
 	CHECK(verify(&a, 0, KEY_END));
-	CHECK(!verify(&a, 1, KEY_END)); /* key 0 is outside [1, ...) */
+	CHECK(!vm_amap_verify(&a, 1, KEY_END, NULL, 0)); /* key 0 is outside [1, ...) */
 	/* Another key under the same top-level child: a path of 4 nodes
 	 * (levels 4 to 1) below the existing level-5 node. */
 	CHECK_EQ(vm_amap_prepare_cost(&a, (uint64_t)1 << 24), 4);
@@ -766,6 +766,23 @@ TEST(test_split_join_shared)
 	/* A write after the rejoin copies nothing more than its path. */
 	CHECK(vm_amap_prepare_cost(&a, 5000) <= 3);
 	model_free(&mb);
+	vm_amap_release(&b);
+
+	/* Split, then share the left part, then join: the left seam path
+	 * (root, level 2, leaf of 5000) is shared and is copied; B keeps the
+	 * left part as it was. */
+	model_cut(&ma, 5000, UINT64_MAX, &mr);
+	CHECK_EQ(vm_amap_split(&a, 5000, &r), VM_OK);
+	vm_amap_share(&a, &b);
+	CHECK_EQ(vm_amap_join_cost(&a, &r), 3);
+	n = vm_amap_node_cache.allocs;
+	CHECK_EQ(vm_amap_join(&a, &r), VM_OK);
+	CHECK_EQ(vm_amap_node_cache.allocs - n, 3);
+	CHECK(same_contents(&b, &ma) && verify(&b, 0, 5000));
+	for (size_t i = 0; i < mr.n; i++)
+		model_set(&ma, mr.key[i], mr.id[i]);
+	CHECK(same_contents(&a, &ma) && verify(&a, 0, KEY_END));
+	vm_amap_release(&b);
 	vm_amap_release(&a);
 	vm_amap_release(&b);
 	check_all_freed();
@@ -1084,9 +1101,9 @@ static void check_took(uint64_t allocs_before, uint64_t exact, uint64_t bound)
 	CHECK(exact <= bound);
 }
 
-static void r_put(struct rworld *w, int a)
+static void r_put_key(struct rworld *w, int a, uint64_t key)
 {
-	uint64_t key = rng_key(), cost = vm_amap_prepare_cost(&w->am[a], key);
+	uint64_t cost = vm_amap_prepare_cost(&w->am[a], key);
 	uint64_t allocs = vm_amap_node_cache.allocs;
 	struct vm_anon *an = anon_new(), *old;
 	enum vm_err err;
@@ -1105,6 +1122,15 @@ static void r_put(struct rworld *w, int a)
 	if (old != NULL)
 		vm_anon_unref(old);
 	model_set(&w->m[a], key, anon_id(an));
+}
+
+/* One key, or now and then a run of them (dense leaves, deep sharing). */
+static void r_put(struct rworld *w, int a)
+{
+	uint64_t key = rng_key(), n = rng_below(3) == 0 ? 1 + rng_below(300) : 1;
+
+	for (uint64_t k = key; k < key + n && k < KEY_END; k++)
+		r_put_key(w, a, k);
 }
 
 static void r_delete(struct rworld *w, int a)
@@ -1127,7 +1153,7 @@ static void r_delete(struct rworld *w, int a)
 
 static uint64_t rng_span(void)
 {
-	static const uint64_t spans[] = {1, 10, 64, 100, 4096, 5000, 300000, (uint64_t)1 << 31, KEY_END};
+	static const uint64_t spans[] = {1, 10, 64, 100, 4096, 5000, 300000, (uint64_t)1 << 31};
 
 	return 1 + rng_below(spans[rng_below(sizeof(spans) / sizeof(spans[0]))]);
 }
@@ -1185,9 +1211,17 @@ static void r_split(struct rworld *w, int a, int b)
 	CHECK(verify(&w->am[a], 0, at) && verify(&w->am[b], at, KEY_END));
 }
 
+/* A key of A or B (where the interesting seams are), or any. */
+static uint64_t rng_seam(const struct rworld *w, int a, int b)
+{
+	const struct model *m = &w->m[rng_below(2) ? a : b];
+
+	return m->n > 0 && rng_below(4) != 0 ? m->key[rng_below(m->n)] + rng_below(2) : rng_key();
+}
+
 static void r_join(struct rworld *w, int a, int b)
 {
-	uint64_t seam = rng_key(), cost, allocs;
+	uint64_t seam = rng_seam(w, a, b), cost, allocs;
 	enum vm_err err;
 
 	/* Make the precondition true: A below the seam, B above it. */
@@ -1213,9 +1247,31 @@ static void r_join(struct rworld *w, int a, int b)
 	w->m[b].n = 0;
 }
 
+/* Split A into B, let C share what A kept, and join A and B back: a join
+ * whose left seam path is shared down to the leaf. */
+static void r_split_share_join(struct rworld *w, int a, int b)
+{
+	int c = (b + 1) % NAMAPS == a ? (b + 2) % NAMAPS : (b + 1) % NAMAPS;
+
+	r_split(w, a, b);
+	r_share(w, a, c);
+	if (vm_amap_empty(&w->am[b]) || vm_amap_empty(&w->am[a]) ||
+	    w->m[a].key[w->m[a].n - 1] < w->m[b].key[0]) {
+		uint64_t cost = vm_amap_join_cost(&w->am[a], &w->am[b]);
+		uint64_t allocs = vm_amap_node_cache.allocs;
+
+		CHECK_EQ(vm_amap_join(&w->am[a], &w->am[b]), VM_OK);
+		check_took(allocs, cost, AMAP_JOIN_MAX_NODES);
+		for (size_t i = 0; i < w->m[b].n; i++)
+			model_set(&w->m[a], w->m[b].key[i], w->m[b].id[i]);
+		w->m[b].n = 0;
+	}
+}
+
 static void random_run(uint64_t seed, unsigned steps)
 {
 	struct rworld w = {0};
+	uint64_t keys = 0, height = 0, shared_roots = 0;
 
 	boot();
 	rng_state = seed;
@@ -1223,21 +1279,28 @@ static void random_run(uint64_t seed, unsigned steps)
 		int a = (int)rng_below(NAMAPS), b = (int)((a + 1 + rng_below(NAMAPS - 1)) % NAMAPS);
 		uint64_t r = rng_below(100);
 
-		if (r < 40)
+		if (r < 45)
 			r_put(&w, a), w.ops[0]++;
-		else if (r < 50)
+		else if (r < 55)
 			r_delete(&w, a), w.ops[1]++;
-		else if (r < 60)
+		else if (r < 62)
 			r_clear(&w, a), w.ops[2]++;
-		else if (r < 70)
+		else if (r < 74)
 			r_share(&w, a, b), w.ops[3]++;
-		else if (r < 82)
+		else if (r < 86)
 			r_split(&w, a, b), w.ops[4]++;
-		else if (r < 96)
+		else if (r < 95)
 			r_join(&w, a, b), w.ops[5]++;
+		else if (r < 98)
+			r_split_share_join(&w, a, b), w.ops[7]++;
 		else
 			vm_amap_release(&w.am[a]), w.m[a].n = 0, w.ops[6]++;
 		check_world(w.am, w.m, NAMAPS);
+		for (int k = 0; k < NAMAPS; k++) {
+			keys += w.m[k].n;
+			height += w.am[k].height;
+			shared_roots += w.am[k].root != NULL && w.am[k].root->ref > 1;
+		}
 		if (check_failures > 0) {
 			fprintf(stderr, "  seed %#" PRIx64 " step %u (op %" PRIu64 ")\n", seed, s, r);
 			break;
@@ -1245,9 +1308,11 @@ static void random_run(uint64_t seed, unsigned steps)
 	}
 	printf("seed %#" PRIx64 ": %u steps, put %" PRIu64 " del %" PRIu64 " clear %" PRIu64
 	       " share %" PRIu64 " split %" PRIu64 " join %" PRIu64 " release %" PRIu64
-	       ", %" PRIu64 " ENOMEM\n",
+	       " split-share-join %" PRIu64
+	       ", %" PRIu64 " ENOMEM; per amap on average %.1f keys, height %.2f, root shared %.0f%%\n",
 	       seed, steps, w.ops[0], w.ops[1], w.ops[2], w.ops[3], w.ops[4], w.ops[5], w.ops[6],
-	       w.enomem);
+	       w.ops[7], w.enomem, (double)keys / (steps * NAMAPS), (double)height / (steps * NAMAPS),
+	       100.0 * (double)shared_roots / (steps * NAMAPS));
 	CHECK(w.enomem > 0);
 	for (int k = 0; k < NAMAPS; k++) {
 		vm_amap_release(&w.am[k]);

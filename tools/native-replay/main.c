@@ -10,9 +10,10 @@
  * `mvm replay` calls bad input), and then:
  *   - answers the spec's argument errors itself, before any system call,
  *     because Linux disagrees on some (a zero length is success for
- *     mprotect/madvise/msync on Linux, EINVAL in the spec), and so that a
- *     range outside the native window is refused only when the spec would
- *     really touch memory there;
+ *     madvise/msync on Linux, EINVAL in the spec);
+ *   - answers operations that reach outside the native window without
+ *     touching the host's own memory there (see run_range_op), and
+ *     refuses the one kind it cannot answer: an mmap outside the window;
  *   - performs `file`, `pread` and `pwrite` itself on the private file
  *     directory (files.c);
  *   - sends everything else to the worker of the process and prints what
@@ -250,45 +251,88 @@ static const char *range_error(const struct trace_op *op, uint64_t *end)
 	return NULL;
 }
 
+/*
+ * Linux's x86-64 user space with 4-level tables ends one page below 2^47
+ * (TASK_SIZE_MAX); a range reaching past it is refused by the kernel
+ * before anything changes.  The driver answers those itself, so that the
+ * answer does not depend on whether this host has 5-level paging.
+ */
+#define LINUX_USER_END ((1ull << 47) - NATIVE_PAGE)
+
 static bool in_window(uint64_t addr, uint64_t end)
 {
-	return addr >= NATIVE_WINDOW_BASE && end <= NATIVE_WINDOW_END && addr <= end;
+	return addr >= NATIVE_WINDOW_BASE && end <= NATIVE_WINDOW_END && addr < end;
 }
 
-static void refuse_outside(const struct trace_op *op, uint64_t end)
-{
-	if (!in_window(op->addr, end))
-		fail_at(op, NATIVE_EXIT_BAD, "address range outside the native window");
-}
-
+/*
+ * The trace can only ever map inside the window (an mmap elsewhere in user
+ * space is refused), so outside it every page is unmapped, and most
+ * operations that reach outside have a known answer without touching the
+ * host's own memory: munmap there does nothing, mprotect/madvise/msync
+ * find unmapped pages (ENOMEM), and accesses stop with segv at the first
+ * page outside.  Only an mmap outside the window cannot be run safely.
+ */
 static void run_range_op(const struct trace_op *op)
 {
 	uint64_t end = 0;
 	const char *e = range_error(op, &end);
+	struct trace_op clipped;
 
 	if (e) {
 		print_error(op, e);
 		return;
 	}
-	refuse_outside(op, end);
+	switch (op->kind) {
+	case TRACE_MMAP:
+		if (end > LINUX_USER_END) {
+			print_error(op, "ENOMEM");
+			return;
+		}
+		if (!in_window(op->addr, end))
+			fail_at(op, NATIVE_EXIT_BAD, "address range outside the native window");
+		break;
+	case TRACE_MUNMAP:
+		if (end > LINUX_USER_END) {
+			print_error(op, "EINVAL");
+			return;
+		}
+		clipped = *op;
+		clipped.addr = op->addr > NATIVE_WINDOW_BASE ? op->addr : NATIVE_WINDOW_BASE;
+		end = end < NATIVE_WINDOW_END ? end : NATIVE_WINDOW_END;
+		if (clipped.addr >= end)
+			return; /* nothing of the trace's can be mapped there */
+		clipped.len = end - clipped.addr;
+		delegate(&clipped);
+		return;
+	default:
+		if (!in_window(op->addr, end)) {
+			print_error(op, "ENOMEM");
+			return;
+		}
+		break;
+	}
 	delegate(op);
 }
 
-/* read, write, touch: zero lengths need no memory; others stay inside. */
+/* read, write, touch: a zero length needs no memory, and an access that
+ * starts outside the window stops at once on its unmapped first page. */
 static void run_access(const struct trace_op *op)
 {
+	struct trace_event ev = { .pid = op->pid, .addr = op->addr };
+
 	if (op->len == 0) {
 		if (op->kind == TRACE_READ) {
-			struct trace_event ev = { .kind = TEV_READ, .pid = op->pid,
-						  .addr = op->addr, .len = 0,
-						  .hash = TRACE_FNV_OFFSET };
+			ev.kind = TEV_READ;
+			ev.hash = TRACE_FNV_OFFSET;
 			trace_event_format(&ev, stdout);
 		}
 		return;
 	}
-	if (op->len > UINT64_MAX - op->addr)
-		fail_at(op, NATIVE_EXIT_BAD, "address range outside the native window");
-	refuse_outside(op, op->addr + op->len);
+	if (op->addr < NATIVE_WINDOW_BASE || op->addr >= NATIVE_WINDOW_END) {
+		ev.kind = TEV_SEGV;
+		trace_event_format(&ev, stdout);
+		return;
+	}
 	delegate(op);
 }
 
@@ -356,7 +400,7 @@ static void usage(FILE *to)
 		"usage: native-replay TRACE\n"
 		"Runs TRACE (\"-\" for standard input) on the host Linux, one host\n"
 		"process per trace process, and prints the spec's output lines.\n"
-		"All addresses must lie in [0x%llx, 0x%llx).\n"
+		"Every mmap must lie in the window [0x%llx, 0x%llx).\n"
 		"Exit: 0 done, 2 bad input or outside the window, 3 host failure,\n"
 		"77 this host cannot serve (the window is in use).\n",
 		(unsigned long long)NATIVE_WINDOW_BASE,

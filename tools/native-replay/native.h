@@ -15,8 +15,9 @@
  *   worker.c   a worker: memory operations, faults, maps, fork
  *
  * Exit status: 0 done; 2 bad input, or a trace the host cannot run safely
- * (outside the window); 3 a host failure; 77 this host cannot serve as the
- * oracle at all (the window is taken, e.g. by AddressSanitizer's shadow).
+ * (an mmap outside the window); 3 a host failure; 77 this host cannot
+ * serve as the oracle at all (the window is taken, e.g. by
+ * AddressSanitizer's shadow memory).
  */
 #ifndef NATIVE_REPLAY_NATIVE_H
 #define NATIVE_REPLAY_NATIVE_H

@@ -379,14 +379,20 @@ static int guarded(void (*fn)(struct access *), struct access *ac)
 
 static void do_access(const struct trace_op *op)
 {
-	struct access ac = { .op = op, .end = op->addr + op->len };
+	/* Nothing is mapped outside the window (the driver refuses such
+	 * mmaps), so the first page past it is where the access stops. */
+	bool past = op->len > NATIVE_WINDOW_END - op->addr;
+	struct access ac = { .op = op, .end = past ? NATIVE_WINDOW_END : op->addr + op->len };
 	void (*fn)(struct access *) = op->kind == TRACE_READ    ? read_pages
 				      : op->kind == TRACE_WRITE ? write_pages
 								: touch_pages;
 	int sig = guarded(fn, &ac);
 	struct trace_event ev = { .pid = op->pid };
 
-	if (sig == 0) {
+	if (sig == 0 && past) {
+		ev.kind = TEV_SEGV;
+		ev.addr = NATIVE_WINDOW_END;
+	} else if (sig == 0) {
 		if (op->kind != TRACE_READ)
 			return;
 		ev.kind = TEV_READ;
