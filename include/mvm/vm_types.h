@@ -17,8 +17,12 @@
 #define VM_PAGE_SIZE ((uint64_t)1 << VM_PAGE_SHIFT)
 #define VM_PAGE_MASK (VM_PAGE_SIZE - 1)
 
-/* User space: [0, 2^47), as on x86-64 with 4-level tables. */
-#define VM_USER_MAX ((uint64_t)1 << 47)
+/*
+ * User space: [0, 2^47 - 4096), exactly Linux's TASK_SIZE on x86-64 with
+ * 4-level tables (Linux keeps the last page below the canonical hole
+ * unmapped), so that traces near the top behave as they do on Linux.
+ */
+#define VM_USER_MAX (((uint64_t)1 << 47) - 4096)
 
 typedef uint64_t vaddr_t;
 typedef uint64_t paddr_t;

@@ -314,6 +314,8 @@ bool sim_check(struct sim *s, char *why, size_t whylen)
 		check_map(&c, procs[i]);
 	check_counts(&c);
 	check_pv_lists(&c);
+	if (!pmap_verify_global(twhy, sizeof twhy))
+		fail(&c, "pmaps: %s", twhy);
 	if (!sim_cpu_verify_tlb(&s->cpu, root_of_asid, &c, twhy, sizeof twhy))
 		fail(&c, "TLB: %s", twhy);
 	/* With every process gone, nothing but the boot frames may be held. */

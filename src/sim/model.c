@@ -63,9 +63,10 @@
 
 #define MODEL_PAGE 4096u
 #define MODEL_PAGE_SHIFT 12
-/* Page numbers: 2^52 pages is 2^64 bytes; user space ends at 2^47. */
+/* Page numbers: 2^52 pages is 2^64 bytes; user space ends one page below
+ * 2^47, as Linux's TASK_SIZE does on x86-64. */
 #define MODEL_VPN_WRAP ((uint64_t)1 << 52)
-#define MODEL_VPN_USER ((uint64_t)1 << 35)
+#define MODEL_VPN_USER (((uint64_t)1 << 35) - 1)
 /* A file mapping may not reach byte 2^63 - 1 (Linux MAX_LFS_FILESIZE). */
 #define MODEL_FILE_PAGES ((uint64_t)1 << 51)
 /* pread/pwrite: OFF + LEN may not pass 2^63 - 1. */

@@ -60,7 +60,7 @@ uint64_t *trace_hash_find(const struct trace_hash *h, uint64_t key)
 {
 	struct trace_hash_slot *s;
 
-	if (h->slots == NULL)
+	if (h->slots == NULL || key == 0)
 		return NULL;
 	s = probe(h, key);
 	return s->key == key ? &s->value : NULL;

@@ -275,10 +275,13 @@ TEST(mmap_errors)
 		  "1 mmap error ENOMEM\n");
 	CHECK_STR(step(&s, "1 mmap 0x800000000000 0x1000 rw- private anon\n"),
 		  "1 mmap error ENOMEM\n");
+	/* User space ends one page below 2^47, as Linux's TASK_SIZE does. */
+	CHECK_STR(step(&s, "1 mmap 0x7ffffffff000 0x1000 rw- private anon\n"),
+		  "1 mmap error ENOMEM\n");
 	/* Failed mmaps changed nothing; the last page of user space is usable. */
 	CHECK_STR(step(&s, "1 maps\n"),
 		  "1 map 0x10000 0x11000 rw- shared file f 0x7fffffffffffe000\n");
-	CHECK_STR(step(&s, "1 mmap 0x7ffffffff000 0x1000 rw- private anon\n1 write 0x7ffffffffff8 8 1\n"), "");
+	CHECK_STR(step(&s, "1 mmap 0x7fffffffe000 0x1000 rw- private anon\n1 write 0x7fffffffeff8 8 1\n"), "");
 	CHECK_EQ(model_min_entries(s.m, 1), 2);
 	session_close(&s);
 }
@@ -298,7 +301,8 @@ TEST(munmap_rules)
 		  "1 map 0x11000 0x13000 rw- private anon\n"
 		  "1 map 0x15000 0x17000 rw- private anon\n");
 	CHECK_STR(step(&s, "1 read 0x14000 1\n"), "1 segv 0x14000\n");
-	CHECK_STR(step(&s, "1 munmap 0x7ffffffff000 0x1000\n1 munmap 0x0 0x800000000000\n1 maps\n"), "");
+	CHECK_STR(step(&s, "1 munmap 0x7ffffffff000 0x1000\n"), "1 munmap error EINVAL\n");
+	CHECK_STR(step(&s, "1 munmap 0x7fffffffe000 0x1000\n1 munmap 0x0 0x7ffffffff000\n1 maps\n"), "");
 	session_close(&s);
 }
 
