@@ -34,6 +34,7 @@
 #include "bench_common.h"
 
 #define FAULT_RAM (512ull << 20)
+#define FAULT_RAM_QUICK (64ull << 20)
 #define FAULT_NPAGES 16384ull
 #define FAULT_NPAGES_QUICK 256ull
 #define HOT_PAGES 64ull                  /* fits the 256-entry TLB, one slot each */
@@ -207,7 +208,7 @@ int main(void)
 	double zf, cow, tlb;
 
 	npages = bench_quick() ? FAULT_NPAGES_QUICK : FAULT_NPAGES;
-	bench_boot(&s, FAULT_RAM);
+	bench_boot(&s, bench_quick() ? FAULT_RAM_QUICK : FAULT_RAM);
 	zf = sim_zero_fill_ns(&s);
 	cow = sim_cow_ns(&s);
 	tlb = sim_tlb_hit_rate(&s, hot);

@@ -11,8 +11,8 @@
  *   - memory outside the page pool, for boot-time tables that can fail;
  *   - a deterministic failure-injection point for core allocations;
  *   - TLB shootdown (the MMU is the host's hardware);
+ *   - block device I/O, asynchronous, and the clock that times it;
  *   - logging and assertion.
- * Device I/O joins it with the swap issue.
  *
  * Page frames themselves are not allocated here: the core owns physical
  * memory (src/vm/page.c) and every metadata structure it keeps lives in
@@ -64,6 +64,60 @@ bool port_alloc_should_fail(enum port_alloc_site site);
 /* TLB control: drop cached translations of one address space. */
 void port_tlb_flush_page(uint32_t asid, vaddr_t va);
 void port_tlb_flush_asid(uint32_t asid);
+
+/*
+ * Block devices.  The core reads and writes whole pages of a device
+ * asynchronously: it fills a struct port_io (which it owns until done()
+ * runs) and submits it; the host performs the transfer and calls done()
+ * later, from port_io_wait() or port_io_poll(), never from inside
+ * port_io_submit().  Time is the host's: port_time_ns() is the current
+ * (simulated) time and advances only when the host decides (I/O waits,
+ * work).  The core waits for memory or data by calling port_io_wait().
+ */
+enum port_dev {
+	PORT_DEV_SWAP,
+	PORT_DEV_COUNT
+};
+
+enum port_io_op {
+	PORT_IO_READ,
+	PORT_IO_WRITE
+};
+
+#define PORT_IO_MAX_PAGES 32
+
+struct port_io;
+typedef void (*port_io_done_fn)(struct port_io *io);
+
+struct port_io {
+	/* Set by the core before submitting. */
+	uint8_t op;                          /* enum port_io_op */
+	uint8_t dev;                         /* enum port_dev */
+	uint16_t npages;                     /* 1 .. PORT_IO_MAX_PAGES */
+	uint64_t block;                      /* first page-sized block */
+	uint8_t *data[PORT_IO_MAX_PAGES];    /* page buffers (frames' bytes) */
+	port_io_done_fn done;
+	void *arg;
+	/* Set by the host before done(). */
+	enum vm_err err;                     /* VM_OK, or VM_EIO: nothing was
+	                                      * transferred (reads: the buffers'
+	                                      * contents are undefined) */
+	/* The host's. */
+	uint64_t host_seq;
+	struct port_io *host_next;
+};
+
+/* Size of DEV in page-sized blocks; 0 if the machine has none. */
+uint64_t port_dev_blocks(enum port_dev dev);
+void port_io_submit(struct port_io *io);
+/* Completes the earliest outstanding I/O (advancing the clock to its
+ * completion time) and runs its done(); false if none is outstanding. */
+bool port_io_wait(void);
+/* Runs done() for every I/O complete by now, without advancing time. */
+void port_io_poll(void);
+/* Outstanding I/Os. */
+uint64_t port_io_pending(void);
+uint64_t port_time_ns(void);
 
 /* Logging: level 0 is always shown, higher levels with -v. */
 void port_log(int level, const char *fmt, ...)

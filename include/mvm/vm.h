@@ -90,6 +90,13 @@ uint64_t vm_map_entry_count(const struct vm_map *map);
 uint64_t vm_map_footprint(const struct vm_map *map);
 
 /*
+ * Deferred work, for the host to call between operations (a kernel would
+ * run it in its own threads): completions of I/O that has finished by
+ * now, and the page daemon if an allocation went below the low mark.
+ */
+void vm_background(void);
+
+/*
  * Frees memory: collects idle pmaps (not EXCEPT's), then more as later
  * layers add.  Returns frames freed.  Called by every allocation path that
  * can wait.

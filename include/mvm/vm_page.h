@@ -53,6 +53,7 @@ enum vm_page_queue {
 #define VM_PG_BUSY 0x0001u      /* I/O in progress; do not touch the data */
 #define VM_PG_CLEAN 0x0002u     /* the backing store holds these exact bytes */
 #define VM_PG_REFERENCED 0x0004u /* software reference bit (queues) */
+#define VM_PG_WANTED 0x0008u    /* a fault waits for this busy page: keep it */
 
 /* md_attrs: what the pmap learned from PTEs it has since removed. */
 #define PMAP_ATTR_MODIFIED 0x01u
@@ -104,6 +105,9 @@ struct vm_physmem {
 	struct vm_page *zero_page; /* all zeros, mapped read-only for reads of
 	                            * private memory nothing has written yet */
 	uint64_t reserve;        /* frames only metadata allocations may take */
+	uint64_t free_low;       /* below this the page daemon is wanted */
+	uint64_t free_target;    /* the daemon frees up to this */
+	bool daemon_wanted;      /* an allocation went below free_low */
 	struct vm_pageq q[VM_PQ_COUNT];
 	uint64_t by_use[VM_PAGE_USE_COUNT];
 	uint64_t alloc_fail[VM_PAGE_USE_COUNT];

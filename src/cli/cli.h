@@ -32,4 +32,15 @@ int cli_replay(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 
+/* Options shared by replay and demo; returns the first operand's index. */
+struct replay_opts;
+int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o);
+
+/* `mvm gen KIND`: one function per kind, each in src/cli/gen_<kind>.c;
+ * ARGV[0] is the kind. */
+int cli_gen_fork_server(int argc, char **argv);
+int cli_gen_vm_test(int argc, char **argv);
+int cli_gen_parallel_build(int argc, char **argv);
+int cli_gen_fragmentation(int argc, char **argv);
+
 #endif

@@ -1,99 +1,77 @@
 /*
- * cmd_demo.c - `mvm demo`: the built-in demonstration.
- *
- * The scenario of the 1993-95 swap-leak reports, in miniature: a server
- * with a large heap and a shared scoreboard forks children that each
- * touch a little memory and exit.  Then protection is changed on a piece
- * of the heap and changed back, to show the map splitting and becoming
- * whole again.  It runs with the reference model and the consistency
- * checker on after every operation, and ends with the `stat` report and a
- * final check that, with every process gone, every frame is free.
+ * cmd_demo.c - `mvm demo [--only NAME,...] [--series FILE] [--quick]
+ * [replay options]`: runs the scenarios of demo.h and prints their reports.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "sim/replay.h"
-#include "sim/trace.h"
+#include "demo.h"
 
-#define DEMO_HEAP 0x100000000000ull
-#define DEMO_SHARED 0x100001000000ull
-#define DEMO_PRIVATE 0x100002000000ull
-#define DEMO_CHILDREN 50
+static const struct demo_scenario scenarios[] = {
+	{"basic", "a forking server in miniature: copy-on-write, sharing, merging", demo_basic},
+	{"fork-server", "the 1993-95 swap leak: a paged-out server forking children", demo_fork_server},
+	{"vm-test", "many processes forking and swapping at once", demo_vm_test},
+	{"parallel-build", "a parallel build on a machine barely big enough", demo_parallel_build},
+	{"fragmentation", "a translator's address map over hours of work", demo_fragmentation},
+};
+#define NSCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
-int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o);
-
-static void demo_children(FILE *t)
+static bool selected(const char *only, const char *name)
 {
-	for (int c = 2; c < 2 + DEMO_CHILDREN; c++) {
-		fprintf(t, "1 fork %d\n", c);
-		fprintf(t, "%d write 0x%llx 4096 %d\n", c, DEMO_HEAP + (unsigned long long)c * 4096, 100 + c);
-		fprintf(t, "%d write 0x%llx 8 %d\n", c, DEMO_SHARED + (unsigned long long)c * 8, c);
-		fprintf(t, "%d read 0x%llx 4096\n", c, DEMO_HEAP);
-		fprintf(t, "%d touch 0x%llx 4096 r\n", c, DEMO_PRIVATE);
-		fprintf(t, "%d exit\n", c);
-	}
+	size_t n = strlen(name);
+
+	for (const char *p = only; p != NULL && *p != '\0'; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return only == NULL;
 }
 
-static char *demo_trace(size_t *len)
+static const char *take_demo_options(int argc, char **argv, struct demo_ctx *ctx, int *next)
 {
-	char *text = NULL;
-	FILE *t = open_memstream(&text, len);
+	const char *only = NULL, *v;
+	int i;
 
-	if (t == NULL)
-		return NULL;
-	fprintf(t, "mvm-trace 1\n"
-		   "# a server: 16 MiB heap, a shared scoreboard, a dontfork region\n"
-		   "1 spawn\n"
-		   "1 mmap 0x%llx 16M rw- private anon\n"
-		   "1 write 0x%llx 16M 1\n"
-		   "1 mmap 0x%llx 1M rw- shared anon\n"
-		   "1 write 0x%llx 4096 7\n"
-		   "1 mmap 0x%llx 1M rw- private anon\n"
-		   "1 madvise 0x%llx 1M dontfork\n",
-		DEMO_HEAP, DEMO_HEAP, DEMO_SHARED, DEMO_SHARED, DEMO_PRIVATE, DEMO_PRIVATE);
-	demo_children(t);
-	fprintf(t, "# the heap is untouched by the children, the scoreboard shows their marks\n"
-		   "1 read 0x%llx 16M\n"
-		   "1 read 0x%llx 4096\n"
-		   "# a piece of the heap made read-only splits the map; restoring it rejoins it\n"
-		   "1 mprotect 0x%llx 64K r--\n"
-		   "1 maps\n"
-		   "1 mprotect 0x%llx 64K rw-\n"
-		   "1 maps\n"
-		   "check\n"
-		   "stat\n"
-		   "1 vmdump\n"
-		   "1 exit\n"
-		   "check\n",
-		DEMO_HEAP, DEMO_SHARED, DEMO_HEAP + 0x100000, DEMO_HEAP + 0x100000);
-	fclose(t);
-	return text;
+	for (i = 1; i < argc; i++) {
+		if (cli_take_value(argc, argv, &i, "--only", &v))
+			only = v;
+		else if (cli_take_value(argc, argv, &i, "--series", &v))
+			ctx->series_path = v;
+		else if (strcmp(argv[i], "--quick") == 0)
+			ctx->quick = true;
+		else
+			break;
+	}
+	*next = i;
+	return only;
 }
 
 int cli_demo(int argc, char **argv)
 {
-	struct replay_opts o;
-	struct trace_reader *reader;
-	size_t len;
-	char *text;
-	int i, status;
+	struct demo_ctx ctx = {.out = stdout};
+	const char *only;
+	int i, failed = 0, ran = 0;
 
-	replay_opts_defaults(&o);
-	o.verify = true;
-	o.check_every = 1;
-	i = cli_replay_options(argc, argv, "demo", &o);
+	replay_opts_defaults(&ctx.base);
+	only = take_demo_options(argc, argv, &ctx, &i);
+	/* What follows are replay options, parsed from a fake argv[0]. */
+	i = cli_replay_options(argc - i + 1, argv + i - 1, "demo", &ctx.base) + i - 1;
 	if (i != argc)
 		cli_usage_error("demo", "unexpected argument \"%s\"", argv[i]);
-	text = demo_trace(&len);
-	if (text == NULL)
-		return 1;
-	reader = trace_reader_from_buffer("demo", text, len);
-	free(text);
-	printf("# mvm demo: a forking server, replayed with --verify --check-every 1\n");
-	status = replay_run_reader(reader, &o);
-	printf("# demo %s\n", status == 0 ? "passed: the model agreed and every check held"
-					  : "FAILED");
-	return status;
+	for (size_t k = 0; k < NSCENARIOS; k++) {
+		if (!selected(only, scenarios[k].name))
+			continue;
+		fprintf(ctx.out, "\n## %s: %s\n", scenarios[k].name, scenarios[k].title);
+		ran++;
+		if (scenarios[k].run(&ctx) != 0) {
+			fprintf(ctx.out, "## %s FAILED\n", scenarios[k].name);
+			failed++;
+		}
+		fflush(ctx.out);
+	}
+	if (ran == 0)
+		cli_usage_error("demo", "--only: no scenario named \"%s\"", only);
+	fprintf(ctx.out, "\n# mvm demo: %d scenarios, %s\n", ran,
+		failed ? "SOME FAILED" : "all passed");
+	return failed ? 1 : 0;
 }

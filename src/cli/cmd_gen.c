@@ -52,16 +52,34 @@ static void gen_random_options(int argc, char **argv, struct gen_random_params *
 	}
 }
 
+static int cli_gen_random(int argc, char **argv)
+{
+	struct gen_random_params p;
+
+	gen_random_defaults(&p);
+	gen_random_options(argc + 1, argv - 1, &p);
+	return gen_random(stdout, &p) == 0 && fflush(stdout) == 0 ? 0 : 1;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} gen_kinds[] = {
+	{"random", cli_gen_random},
+	{"fork-server", cli_gen_fork_server},
+	{"vm-test", cli_gen_vm_test},
+	{"parallel-build", cli_gen_parallel_build},
+	{"fragmentation", cli_gen_fragmentation},
+};
+
 int cli_gen(int argc, char **argv)
 {
 	if (argc < 2)
-		cli_usage_error("gen", "expected a KIND: random");
-	if (strcmp(argv[1], "random") == 0) {
-		struct gen_random_params p;
-
-		gen_random_defaults(&p);
-		gen_random_options(argc, argv, &p);
-		return gen_random(stdout, &p) == 0 && fflush(stdout) == 0 ? 0 : 1;
-	}
-	cli_usage_error("gen", "unknown KIND \"%s\" (known: random)", argv[1]);
+		cli_usage_error("gen", "expected a KIND: random, fork-server, vm-test, "
+				       "parallel-build or fragmentation");
+	for (size_t i = 0; i < sizeof gen_kinds / sizeof gen_kinds[0]; i++)
+		if (strcmp(argv[1], gen_kinds[i].name) == 0)
+			return gen_kinds[i].run(argc - 1, argv + 1);
+	cli_usage_error("gen", "unknown KIND \"%s\" (known: random, fork-server, vm-test, "
+			       "parallel-build, fragmentation)", argv[1]);
 }

@@ -1,14 +1,49 @@
 /*
  * cmd_replay.c - `mvm replay [OPTIONS] TRACE|-`.
+ *
+ * The device and injection options are checked here, so that a bad
+ * value exits 2 before anything boots; whether a --swap-file can be
+ * created is known only at boot.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "sim/inject.h"
 #include "sim/replay.h"
 
-/* Parses the options shared by replay and demo; returns the first operand index. */
-int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o);
+/* --swap, --swap-file, --swap-seek, --swap-rate, --op-cost, --inject at ARGV[*I]. */
+static bool device_option(int argc, char **argv, int *i, const char *cmd, struct replay_opts *o)
+{
+	const char *v;
+	char err[512];
+
+	if (cli_take_value(argc, argv, i, "--swap", &v)) {
+		if (!cli_parse_size(v, &o->dev.swap_bytes))
+			cli_usage_error(cmd, "--swap: \"%s\" is not a size (like 256M, or 0 for none)", v);
+		if (o->dev.swap_bytes != 0 && o->dev.swap_bytes < VM_PAGE_SIZE)
+			cli_usage_error(cmd, "--swap: \"%s\" is smaller than a page (4096 bytes)", v);
+	} else if (cli_take_value(argc, argv, i, "--swap-file", &v)) {
+		if (*v == '\0')
+			cli_usage_error(cmd, "--swap-file: expected a path");
+		o->dev.swap_path = v;
+	} else if (cli_take_value(argc, argv, i, "--swap-seek", &v)) {
+		if (!cli_parse_number(v, &o->dev.swap_seek_ns))
+			cli_usage_error(cmd, "--swap-seek: \"%s\" is not a number of nanoseconds", v);
+	} else if (cli_take_value(argc, argv, i, "--swap-rate", &v)) {
+		if (!cli_parse_number(v, &o->dev.swap_rate_mbps))
+			cli_usage_error(cmd, "--swap-rate: \"%s\" is not a number of MB/s", v);
+	} else if (cli_take_value(argc, argv, i, "--op-cost", &v)) {
+		if (!cli_parse_number(v, &o->dev.op_cost_ns))
+			cli_usage_error(cmd, "--op-cost: \"%s\" is not a number of nanoseconds", v);
+	} else if (cli_take_value(argc, argv, i, "--inject", &v)) {
+		if (!inject_parse(&o->inject, v, err, sizeof err))
+			cli_usage_error(cmd, "--inject: %s", err);
+	} else {
+		return false;
+	}
+	return true;
+}
 
 int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o)
 {
@@ -17,6 +52,8 @@ int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opt
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		const char *v;
 
+		if (device_option(argc, argv, &i, cmd, o))
+			continue;
 		if (cli_take_value(argc, argv, &i, "--ram", &v)) {
 			if (!cli_parse_size(v, &o->ram_bytes))
 				cli_usage_error(cmd, "--ram: \"%s\" is not a size (like 64M)", v);

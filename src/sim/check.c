@@ -9,7 +9,9 @@
  *                 equal a scan of all frames, every anon frame belongs to
  *                 an anon some entry reaches, every slab object in use is
  *                 an entry, node, anon, object, map or pmap that is
- *                 reachable, no empty slab or empty table page is held
+ *                 reachable, no empty slab or empty table page is held;
+ *                 every swap slot in use belongs to exactly one reachable
+ *                 anon, and the allocator's count is the number found
  *   2 counts      every node's and anon's reference count equals the
  *                 references found; every table page's count equals its
  *                 valid entries (pmap_verify); objects' counts equal their
@@ -35,6 +37,7 @@
 #include "vm/anon.h"
 #include "vm/map.h"
 #include "vm/object.h"
+#include "vm/swap.h"
 
 struct checker {
 	struct sim *s;
@@ -45,6 +48,8 @@ struct checker {
 	struct trace_hash anon_refs;  /* anon -> leaves found */
 	struct trace_hash objects;    /* object -> entries found */
 	struct trace_hash roots;      /* asid -> root table address */
+	struct trace_hash slot_owners;/* swap slot + 1 -> anons owning it */
+	uint64_t slots;               /* swap slots reachable anons own */
 	uint64_t entries, maps, ptp, pv_pages;
 	struct vm_map *map;           /* the map whose PTEs are being checked */
 };
@@ -152,6 +157,9 @@ static const struct vm_page *expected_page(struct vm_map_entry *e, vaddr_t va, b
 	}
 	if (an == NULL)
 		return vm_entry_shared(e) ? NULL : vm_phys.zero_page;
+	/* A page whose swap copy is still good must fault on its first write. */
+	if (an->page != NULL && (an->page->flags & VM_PG_CLEAN))
+		*may_write = false;
 	return an->page;
 }
 
@@ -225,6 +233,57 @@ static void check_map(struct checker *c, struct sim_proc *p)
 	*trace_hash_insert(&c->roots, (uint64_t)pmap_asid(pm) + 1) = pmap_root_pa(pm);
 }
 
+/* 1. An anon holds its data somewhere, and nobody else holds its slot. */
+static void check_anon_data(struct checker *c, const struct vm_anon *an)
+{
+	const struct vm_page *pg = an->page;
+
+	if (pg == NULL && an->swslot == VM_ANON_NOSLOT)
+		fail(c, "an anon holds its data nowhere");
+	if (pg != NULL && (pg->use != VM_PAGE_ANON || pg->owner.anon != an))
+		fail(c, "anon's frame %" PRIu64 " is not its own", vm_page_frame(pg));
+	/* Every data frame is where the page daemon can find it, and a frame
+	 * on the laundry queue is one being written. */
+	if (pg != NULL && pg->queue != VM_PQ_ACTIVE && pg->queue != VM_PQ_INACTIVE &&
+	    pg->queue != VM_PQ_LAUNDRY)
+		fail(c, "anon frame %" PRIu64 " is on no paging queue", vm_page_frame(pg));
+	if (pg != NULL && pg->queue == VM_PQ_LAUNDRY &&
+	    (!(pg->flags & VM_PG_BUSY) || an->swslot == VM_ANON_NOSLOT))
+		fail(c, "anon frame %" PRIu64 " is in the laundry but not being written",
+		     vm_page_frame(pg));
+	if (pg != NULL && (pg->flags & VM_PG_CLEAN) && an->swslot == VM_ANON_NOSLOT)
+		fail(c, "frame %" PRIu64 " is marked clean but has no swap copy", vm_page_frame(pg));
+	if (an->swslot == VM_ANON_NOSLOT)
+		return;
+	c->slots++;
+	if (!vm_swap_slot_inuse(an->swslot))
+		fail(c, "anon owns swap slot %u, which the allocator calls free", an->swslot);
+	if ((*trace_hash_insert(&c->slot_owners, (uint64_t)an->swslot + 1))++ > 0)
+		fail(c, "swap slot %u belongs to two anons", an->swslot);
+}
+
+/* 2. An object: its count, its mapping list, its amap's shape. */
+static void check_object(struct checker *c, const struct vm_object *obj, uint64_t entries)
+{
+	uint64_t listed = 0;
+	char why[200];
+
+	if (obj->ref != entries)
+		fail(c, "object #%" PRIu64 " mapped %" PRIu64 " times has count %u", obj->id,
+		     entries, obj->ref);
+	for (const struct vm_map_entry *m = obj->mappings; m != NULL && listed <= entries;
+	     m = m->obj_next) {
+		listed++;
+		if (m->object != obj || (m->obj_next != NULL && m->obj_next->obj_prev != m))
+			fail(c, "object #%" PRIu64 "'s mapping list is broken", obj->id);
+	}
+	if (listed != entries)
+		fail(c, "object #%" PRIu64 " lists %" PRIu64 " mappings, %" PRIu64 " entries map it",
+		     obj->id, listed, entries);
+	if (!vm_amap_verify(&obj->anons, 0, obj->size, why, sizeof why))
+		fail(c, "pages of object #%" PRIu64 ": %s", obj->id, why);
+}
+
 /* 2. The counts found against the counts held. */
 static void check_counts(struct checker *c)
 {
@@ -243,19 +302,14 @@ static void check_counts(struct checker *c)
 
 		if (an->ref != slot->value)
 			fail(c, "anon in %" PRIu64 " leaves has count %u", slot->value, an->ref);
-		if (an->page != NULL) {
-			resident++;
-			if (an->page->use != VM_PAGE_ANON || an->page->owner.anon != an)
-				fail(c, "anon's frame %" PRIu64 " is not its own", vm_page_frame(an->page));
-		}
+		check_anon_data(c, an);
+		resident += an->page != NULL;
 	}
-	for (pos = 0; trace_hash_next(&c->objects, &pos, &slot);) {
-		const struct vm_object *obj = (const void *)(uintptr_t)slot->key;
-
-		if (obj->ref != slot->value)
-			fail(c, "object #%" PRIu64 " mapped %" PRIu64 " times has count %u", obj->id,
-			     slot->value, obj->ref);
-	}
+	if (c->slots != vm_swap_inuse())
+		fail(c, "swap: %" PRIu64 " slots in use, but reachable anons own %" PRIu64,
+		     vm_swap_inuse(), c->slots);
+	for (pos = 0; trace_hash_next(&c->objects, &pos, &slot);)
+		check_object(c, (const void *)(uintptr_t)slot->key, slot->value);
 	if (trace_hash_count(&c->node_refs) != vm_amap_node_cache.inuse ||
 	    trace_hash_count(&c->anon_refs) != vm_anon_cache.inuse ||
 	    trace_hash_count(&c->objects) != vm_object_cache.inuse ||
@@ -308,6 +362,7 @@ bool sim_check(struct sim *s, char *why, size_t whylen)
 	trace_hash_init(&c.anon_refs);
 	trace_hash_init(&c.objects);
 	trace_hash_init(&c.roots);
+	trace_hash_init(&c.slot_owners);
 	check_frames(&c);
 	check_caches(&c);
 	for (size_t i = 0; i < n; i++)
@@ -327,5 +382,6 @@ bool sim_check(struct sim *s, char *why, size_t whylen)
 	trace_hash_free(&c.anon_refs);
 	trace_hash_free(&c.objects);
 	trace_hash_free(&c.roots);
+	trace_hash_free(&c.slot_owners);
 	return c.ok;
 }

@@ -4,6 +4,11 @@
  * Every per-process operation but exit runs the process first (a context
  * switch when another one ran last), so that the TLB, the pmap LRU and the
  * idle-time bookkeeping all see what a real scheduler would show them.
+ *
+ * Each operation first costs --op-cost of simulated time, then completes
+ * the device I/O due by then: so I/O the core started without waiting
+ * for (pageout) finishes while the trace goes on, as it would on a
+ * machine whose disk works while the CPU does.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +33,9 @@ void sim_exec(struct sim *s, const struct trace_op *op, struct trace_events *out
 	struct sim_proc *p = op->pid != 0 ? sim_proc_find(s, op->pid) : NULL;
 
 	*res = (struct sim_result){0};
+	sim_clock_advance(s->cfg.dev.op_cost_ns);
+	port_io_poll();
+	vm_background();
 	s->op_seq++;
 	s->stats.ops++;
 	s->stats.ops_by_kind[op->kind]++;

@@ -6,6 +6,11 @@
  * first frames) and the CPU's MMU reads page tables out of it.  Shutdown
  * destroys every process first, so a leak in the core shows up as frames
  * that are not free when the last process is gone.
+ *
+ * The devices and the injection schedule come up before the core, which
+ * sizes swap from the device and whose boot allocations may be failed on
+ * purpose.  Shutdown lets outstanding I/O complete first, so that no
+ * done() is lost and the core's I/O bookkeeping ends balanced.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +45,17 @@ bool sim_boot(struct sim *s, const struct sim_config *cfg, char *err, size_t err
 	sim_port_set_verbose(cfg->verbose);
 	sim_cpu_init(&s->cpu, s->ram, s->nframes);
 	sim_port_set_cpu(&s->cpu);
+	inject_install(&cfg->inject);
+	if (!sim_dev_boot(&cfg->dev, err, errlen)) {
+		munmap(s->ram, bytes);
+		return false;
+	}
 	if (vm_boot(s->ram, s->nframes) != VM_OK) {
-		snprintf(err, errlen, "--ram is too small for the page array");
+		bool injected = sim_port_injected() != 0;
+
+		snprintf(err, errlen, "%s", injected ? "an injected allocation failure stopped boot"
+						     : "--ram is too small for the page array");
+		sim_dev_shutdown();
 		munmap(s->ram, bytes);
 		return false;
 	}
@@ -52,11 +66,17 @@ bool sim_boot(struct sim *s, const struct sim_config *cfg, char *err, size_t err
 void sim_shutdown(struct sim *s)
 {
 	struct sim_proc **list;
-	size_t n = sim_procs_sorted(s, &list);
+	size_t n;
 
+	while (port_io_wait())
+		continue;
+	n = sim_procs_sorted(s, &list);
 	for (size_t i = 0; i < n; i++)
 		sim_proc_exit(s, list[i]);
 	free(list);
+	while (port_io_wait())
+		continue;
+	sim_dev_shutdown();
 	trace_hash_free(&s->procs);
 	sim_port_set_cpu(NULL);
 	munmap(s->ram, s->ram_bytes);

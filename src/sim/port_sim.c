@@ -5,20 +5,20 @@
  * it with "fail the Nth attempt at site S" and sweeps N from 1 upwards over
  * a trace: because the simulator is deterministic, attempt N is the same
  * allocation on every run, so each sweep step exercises one more recovery
- * path, exactly once.
+ * path, exactly once.  The counting and the schedule are inject.c's (the
+ * `alloc` kind and one kind per site), shared with --inject.
+ *
+ * Block I/O and the clock (port_io_*, port_time_ns) are in dev.c.
  */
 #include "port_sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "inject.h"
+
 static struct sim_cpu *port_cpu;
 static int port_verbose;
-static uint64_t port_calls[PORT_SITE_COUNT];
-static uint64_t port_calls_any;
-static int port_fail_site = SIM_SITE_ANY;
-static uint64_t port_fail_at;
-static uint64_t port_injected;
 static uint64_t port_boot_bytes;
 
 void sim_port_set_cpu(struct sim_cpu *cpu)
@@ -36,24 +36,32 @@ int sim_port_verbose(void)
 	return port_verbose;
 }
 
+static enum inject_kind site_kind(int site)
+{
+	return site == SIM_SITE_ANY ? INJECT_ALLOC : inject_kind_of_site((enum port_alloc_site)site);
+}
+
 void sim_port_fail_nth(int site, uint64_t n)
 {
+	inject_reset_kind(INJECT_ALLOC);
 	for (int s = 0; s < PORT_SITE_COUNT; s++)
-		port_calls[s] = 0;
-	port_calls_any = 0;
-	port_injected = 0;
-	port_fail_site = site;
-	port_fail_at = n;
+		inject_reset_kind(inject_kind_of_site((enum port_alloc_site)s));
+	if (n != 0 && !inject_add(site_kind(site), n, n))
+		port_panic(__FILE__, __LINE__, "the injection schedule is full");
 }
 
 uint64_t sim_port_alloc_calls(int site)
 {
-	return site == SIM_SITE_ANY ? port_calls_any : port_calls[site];
+	return inject_events(site_kind(site));
 }
 
 uint64_t sim_port_injected(void)
 {
-	return port_injected;
+	uint64_t n = inject_failures(INJECT_ALLOC);
+
+	for (int s = 0; s < PORT_SITE_COUNT; s++)
+		n += inject_failures(inject_kind_of_site((enum port_alloc_site)s));
+	return n;
 }
 
 uint64_t sim_port_boot_bytes(void)
@@ -63,19 +71,11 @@ uint64_t sim_port_boot_bytes(void)
 
 bool port_alloc_should_fail(enum port_alloc_site site)
 {
-	uint64_t seen;
+	/* Both counts advance on every attempt, whichever rule fires. */
+	bool any = inject_event(INJECT_ALLOC);
+	bool here = inject_event(inject_kind_of_site(site));
 
-	port_calls[site]++;
-	port_calls_any++;
-	if (port_fail_at == 0)
-		return false;
-	if (port_fail_site != SIM_SITE_ANY && port_fail_site != (int)site)
-		return false;
-	seen = port_fail_site == SIM_SITE_ANY ? port_calls_any : port_calls[site];
-	if (seen != port_fail_at)
-		return false;
-	port_injected++;
-	return true;
+	return any || here;
 }
 
 void *port_alloc(size_t size)

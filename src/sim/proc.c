@@ -51,8 +51,38 @@ static struct sim_proc *proc_add(struct sim *s, uint64_t pid, struct vm_map *map
 	return p;
 }
 
+uint64_t sim_ptp_never_freed(const struct sim *s)
+{
+	struct trace_hash_slot *slot;
+	uint64_t sum = 0;
+	size_t pos = 0;
+
+	while (trace_hash_next(&s->procs, &pos, &slot)) {
+		const struct sim_proc *p = (const struct sim_proc *)(uintptr_t)slot->value;
+		struct pmap_stats st;
+
+		pmap_get_stats(vm_map_pmap(p->map), &st);
+		sum += st.ptp_allocated;
+	}
+	return sum;
+}
+
+/* Before P's pmap goes: the never-freed figure may peak now (it only
+ * falls when a process goes), and P's table pages join the run's total. */
+static void proc_note_ptp(struct sim *s, const struct sim_proc *p)
+{
+	uint64_t now = sim_ptp_never_freed(s);
+	struct pmap_stats st;
+
+	if (now > s->stats.ptp_never_freed_peak)
+		s->stats.ptp_never_freed_peak = now;
+	pmap_get_stats(vm_map_pmap(p->map), &st);
+	s->stats.ptp_allocated_gone += st.ptp_allocated;
+}
+
 static void proc_remove(struct sim *s, struct sim_proc *p)
 {
+	proc_note_ptp(s, p);
 	if (s->running == p)
 		s->running = NULL;
 	trace_hash_remove(&s->procs, p->pid);

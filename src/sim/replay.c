@@ -33,17 +33,19 @@ struct replay {
 	struct sim sim;
 	struct trace_events got, want;
 	uint64_t admitted;
+	FILE *out;
 };
 
 void replay_opts_defaults(struct replay_opts *o)
 {
 	*o = (struct replay_opts){.ram_bytes = 64ull << 20};
+	sim_dev_config_defaults(&o->dev);
 }
 
 static int fail_at(struct replay *r, const struct trace_op *op, int status, const char *fmt,
 		   const char *msg)
 {
-	fflush(stdout);
+	fflush(r->out);
 	fprintf(stderr, "%s:%" PRIu64 ": ", trace_reader_name(r->reader), op->line);
 	fprintf(stderr, fmt, msg);
 	fputc('\n', stderr);
@@ -56,10 +58,10 @@ static bool is_file_op(const struct trace_op *op)
 	       (op->kind == TRACE_MMAP && op->file);
 }
 
-static void print_events(const struct trace_events *e)
+static void print_events(const struct trace_events *e, FILE *out)
 {
 	for (size_t i = 0; i < e->n; i++)
-		trace_event_format(&e->ev[i], stdout);
+		trace_event_format(&e->ev[i], out);
 }
 
 /* The system's kills: the process table and the model learn of them. */
@@ -115,7 +117,7 @@ static bool events_agree(const struct trace_events *got, const struct trace_even
 
 static int verify_failed(struct replay *r, const struct trace_op *op, const char *why)
 {
-	fflush(stdout);
+	fflush(r->out);
 	fprintf(stderr, "%s:%" PRIu64 ": verify: mvm and the reference model disagree (%s) on: ",
 		trace_reader_name(r->reader), op->line, why);
 	trace_format_op(op, stderr);
@@ -192,7 +194,7 @@ static int replay_op(struct replay *r, const struct trace_op *op)
 	trace_events_clear(&r->got);
 	sim_exec(&r->sim, op, &r->got, &res);
 	note_kills(r, op, &res);
-	print_events(&r->got);
+	print_events(&r->got, r->out);
 	if (r->model != NULL)
 		status = verify_op(r, op, &res);
 	if (status == REPLAY_OK && res.failed_check)
@@ -201,6 +203,9 @@ static int replay_op(struct replay *r, const struct trace_op *op)
 	if (status == REPLAY_OK && r->opts->check_every != 0 &&
 	    r->admitted % r->opts->check_every == 0)
 		status = run_check(r, op, NULL);
+	if (r->opts->sample != NULL && r->opts->sample_every != 0 &&
+	    r->admitted % r->opts->sample_every == 0)
+		r->opts->sample(r->opts->sample_arg, &r->sim, r->admitted, false);
 	return status;
 }
 
@@ -211,7 +216,7 @@ static int replay_loop(struct replay *r)
 
 	while (status == REPLAY_OK && (got = trace_next(r->reader, &op)) != 0) {
 		if (got < 0) {
-			fflush(stdout);
+			fflush(r->out);
 			fprintf(stderr, "%s\n", trace_reader_error(r->reader));
 			return REPLAY_BAD_INPUT;
 		}
@@ -234,8 +239,9 @@ int replay_run(const char *path, const struct replay_opts *o)
 
 int replay_run_reader(struct trace_reader *reader, const struct replay_opts *o)
 {
-	struct replay r = {.opts = o, .reader = reader};
-	struct sim_config cfg = {.ram_bytes = o->ram_bytes, .verbose = o->verbose};
+	struct replay r = {.opts = o, .reader = reader, .out = o->out != NULL ? o->out : stdout};
+	struct sim_config cfg = {.ram_bytes = o->ram_bytes, .verbose = o->verbose,
+				 .dev = o->dev, .inject = o->inject};
 	char err[512];
 	int status;
 
@@ -244,9 +250,13 @@ int replay_run_reader(struct trace_reader *reader, const struct replay_opts *o)
 		trace_reader_close(r.reader);
 		return REPLAY_BAD_INPUT;
 	}
+	r.sim.report = r.out;
 	r.pids = trace_pids_create();
 	r.model = o->verify ? model_create() : NULL;
 	status = replay_loop(&r);
+	if (o->sample != NULL)
+		o->sample(o->sample_arg, &r.sim, r.admitted, true);
+	fflush(r.out);
 	fflush(stdout);
 	if (o->stats != NULL)
 		sim_report_stat(&r.sim, o->stats);

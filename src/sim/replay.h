@@ -8,12 +8,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dev.h"
+#include "inject.h"
+
+struct sim;
+
 struct replay_opts {
 	uint64_t ram_bytes;     /* --ram */
 	bool verify;            /* --verify: check every output against the model */
 	uint64_t check_every;   /* --check-every N (0: only `check` lines) */
 	int verbose;            /* -v */
 	FILE *stats;            /* if set, the `stat` report goes here at the end */
+	struct sim_dev_config dev;      /* --swap*, --op-cost */
+	struct inject_schedule inject;  /* --inject */
+	FILE *out;              /* output lines (default stdout) */
+	/* If set, called every SAMPLE_EVERY admitted operations and once at
+	 * the end (with AT_END), with the machine in a consistent state: for
+	 * reports of figures over time. */
+	void (*sample)(void *arg, struct sim *s, uint64_t ops, bool at_end);
+	void *sample_arg;
+	uint64_t sample_every;
 };
 
 /* Exit statuses. */

@@ -20,6 +20,7 @@
 #include "vm/map.h"
 #include "vm/object.h"
 #include "vm/pagedaemon.h"
+#include "vm/swap.h"
 
 static double mib(uint64_t frames)
 {
@@ -66,6 +67,154 @@ static void stat_metadata(FILE *out)
 		stat_cache(out, c);
 }
 
+static void stat_reclaim(FILE *out)
+{
+	const struct vm_pagedaemon_stats *d = &vm_pagedaemon_stats;
+
+	fprintf(out, "# page daemon: runs %" PRIu64 " (on demand %" PRIu64 ", fruitless %" PRIu64
+		     "), frames freed %" PRIu64 "; scanned %" PRIu64 ", reactivated %" PRIu64
+		     ", deactivated %" PRIu64 ", laundered %" PRIu64 "\n",
+		d->runs, d->urgent, d->fruitless, d->frames_freed, d->scanned, d->reactivated,
+		d->deactivated, d->laundered);
+	fprintf(out, "# pmap reclaim: idle processes collected %" PRIu64 ", emergency reclaims %" PRIu64
+		     ", frames freed %" PRIu64 "\n",
+		d->idle_collections, d->emergency, d->pmap_frames);
+	fprintf(out, "# queues: active %" PRIu64 ", inactive %" PRIu64 ", laundry %" PRIu64
+		     ", free %" PRIu64 " (low %" PRIu64 ", target %" PRIu64 ", reserve %" PRIu64 ")\n",
+		vm_phys.q[VM_PQ_ACTIVE].count, vm_phys.q[VM_PQ_INACTIVE].count,
+		vm_phys.q[VM_PQ_LAUNDRY].count, vm_phys.q[VM_PQ_FREE].count, vm_phys.free_low,
+		vm_phys.free_target, vm_phys.reserve);
+}
+
+/*
+ * Swap that a page some process can still reach owns, found by walking
+ * from the processes (not from the allocator): `stat` prints it beside the
+ * allocator's count, and the two must agree.
+ */
+struct owned {
+	struct trace_hash seen;
+	uint64_t slots;
+};
+
+static bool count_owned(void *arg, uint64_t key, struct vm_anon *an, bool shared)
+{
+	struct owned *o = arg;
+	uint64_t *seen = trace_hash_insert(&o->seen, (uint64_t)(uintptr_t)an);
+
+	(void)key;
+	(void)shared;
+	if ((*seen)++ == 0 && an->swslot != VM_ANON_NOSLOT)
+		o->slots++;
+	return true;
+}
+
+static uint64_t swap_owned_by_live_anons(struct sim *s)
+{
+	struct owned o = {.slots = 0};
+	struct sim_proc **procs;
+	size_t n = sim_procs_sorted(s, &procs);
+
+	trace_hash_init(&o.seen);
+	for (size_t i = 0; i < n; i++) {
+		for (const struct vm_map_entry *e = vm_map_first(procs[i]->map); e != NULL;
+		     e = vm_map_next(e)) {
+			vm_amap_foreach(&e->amap, 0, UINT64_MAX, count_owned, &o);
+			if (e->object != NULL)
+				vm_amap_foreach(&e->object->anons, 0, UINT64_MAX, count_owned, &o);
+		}
+	}
+	free(procs);
+	trace_hash_free(&o.seen);
+	return o.slots;
+}
+
+static void stat_swap(struct sim *s, FILE *out)
+{
+	const struct vm_swap_stats *w = &vm_swap_stats;
+
+	if (!vm_swap_enabled()) {
+		fprintf(out, "# swap: none\n");
+		return;
+	}
+	fprintf(out, "# swap: %" PRIu64 " slots, in use %" PRIu64 ", owned by live anons %" PRIu64
+		     ", retired %" PRIu64 ", peak %" PRIu64 "\n",
+		vm_swap_slots(), vm_swap_inuse(), swap_owned_by_live_anons(s), vm_swap_retired(),
+		w->peak_inuse);
+	fprintf(out, "# swap: pages out %" PRIu64 " in %" PRIu64 " writes (%.1f per cluster), pages in %"
+		     PRIu64 " in %" PRIu64 " reads (%" PRIu64 " read around), clean drops %" PRIu64
+		     ", errors %" PRIu64 " write %" PRIu64 " read\n",
+		w->pageouts, w->pageout_ios,
+		w->pageout_ios ? (double)w->pageouts / (double)w->pageout_ios : 0.0, w->pageins,
+		w->pagein_ios, w->readaround, w->clean_drops, w->write_errors, w->read_errors);
+	fprintf(out, "# swap metadata: allocator %" PRIu64 " B (%.2f bits per slot)\n",
+		vm_swap_meta_bytes(), 8.0 * (double)vm_swap_meta_bytes() / (double)vm_swap_slots());
+}
+
+/* Simulated nanoseconds as seconds, exactly. */
+static void print_seconds(FILE *out, uint64_t ns)
+{
+	fprintf(out, "%" PRIu64 ".%09" PRIu64 " s", ns / 1000000000u, ns % 1000000000u);
+}
+
+static void stat_time(struct sim *s, FILE *out)
+{
+	struct sim_clock_stats c;
+
+	sim_clock_get_stats(&c);
+	fprintf(out, "# time: ");
+	print_seconds(out, c.now_ns);
+	fprintf(out, " simulated (%" PRIu64 " ns per op); waiting for I/O ", s->cfg.dev.op_cost_ns);
+	print_seconds(out, c.io_wait_ns);
+	fprintf(out, " in %" PRIu64 " waits, %" PRIu64 " requests outstanding\n", c.io_waits,
+		port_io_pending());
+}
+
+static void stat_device(enum port_dev dev, FILE *out)
+{
+	struct sim_dev_stats d;
+	uint64_t requests, blocks = port_dev_blocks(dev);
+	const char *path = sim_dev_path(dev);
+
+	if (blocks == 0) {
+		fprintf(out, "# %s device: none\n", sim_dev_name(dev));
+		return;
+	}
+	sim_dev_get_stats(dev, &d);
+	requests = d.reads + d.writes;
+	fprintf(out, "# %s device: %" PRIu64 " blocks (%.1f MiB) in %s\n", sim_dev_name(dev), blocks,
+		mib(blocks), *path ? path : "an unlinked temporary file");
+	fprintf(out, "# %s device: reads %" PRIu64 " (%" PRIu64 " pages), writes %" PRIu64 " (%" PRIu64
+		     " pages), %.1f pages per request, errors %" PRIu64 "; busy ",
+		sim_dev_name(dev), d.reads, d.pages_read, d.writes, d.pages_written,
+		requests ? (double)(d.pages_read + d.pages_written) / (double)requests : 0.0, d.errors);
+	print_seconds(out, d.busy_ns);
+	fprintf(out, ", seeks %" PRIu64 "\n", d.seeks);
+}
+
+static void stat_injected(FILE *out)
+{
+	bool any = false;
+
+	fprintf(out, "# injected failures:");
+	for (int k = 0; k < INJECT_KIND_COUNT; k++) {
+		if (inject_failures(k) == 0)
+			continue;
+		fprintf(out, "%s %s %" PRIu64 " (of %" PRIu64 ")", any ? "," : "", inject_kind_name(k),
+			inject_failures(k), inject_events(k));
+		any = true;
+	}
+	fprintf(out, "%s\n", any ? "" : " none");
+}
+
+/* The clock, the devices, and the faults injected into them. */
+static void stat_time_io(struct sim *s, FILE *out)
+{
+	stat_time(s, out);
+	for (int dev = 0; dev < PORT_DEV_COUNT; dev++)
+		stat_device(dev, out);
+	stat_injected(out);
+}
+
 void sim_report_stat(struct sim *s, FILE *out)
 {
 	struct pmap_global_stats pg;
@@ -82,10 +231,9 @@ void sim_report_stat(struct sim *s, FILE *out)
 	fprintf(out, "# pmap: %" PRIu64 " pmaps, table pages %" PRIu64 ", pv pages %" PRIu64
 		     ", pv entries %" PRIu64 ", enter failures %" PRIu64 " (ptp) %" PRIu64 " (pv)\n",
 		pg.pmaps, pg.ptp, pg.pv_pages, pg.pv_entries, pg.enter_fail_ptp, pg.enter_fail_pv);
-	fprintf(out, "# reclaim: runs %" PRIu64 " (fruitless %" PRIu64 "), frames freed %" PRIu64
-		     " (page tables and pv %" PRIu64 ")\n",
-		vm_pagedaemon_stats.runs, vm_pagedaemon_stats.runs_fruitless,
-		vm_pagedaemon_stats.frames_freed, vm_pagedaemon_stats.pmap_frames);
+	stat_reclaim(out);
+	stat_swap(s, out);
+	stat_time_io(s, out);
 }
 
 static void prot_string(vm_prot_t prot, char buf[4])

@@ -20,6 +20,8 @@
 #include <stdio.h>
 
 #include "cpu.h"
+#include "dev.h"
+#include "inject.h"
 #include "model.h"
 #include "trace.h"
 #include "trace_hash.h"
@@ -29,6 +31,11 @@ struct vm_map;
 struct sim_config {
 	uint64_t ram_bytes;  /* --ram, default 64 MiB */
 	int verbose;         /* -v */
+	/* Devices and clock (--swap, --swap-file, --swap-seek, --swap-rate,
+	 * --op-cost); zeroed: no devices, no cost per operation. */
+	struct sim_dev_config dev;
+	/* --inject; installed at boot, replacing whatever was armed. */
+	struct inject_schedule inject;
 };
 
 struct sim_proc {
@@ -45,6 +52,15 @@ struct sim_stats {
 	uint64_t oom_kills;
 	uint64_t procs_created;
 	uint64_t bytes_read, bytes_written;
+	/* Table pages ever allocated by the pmaps of processes now gone
+	 * (exited or killed); with the live pmaps' ptp_allocated, every
+	 * table page the run allocated. */
+	uint64_t ptp_allocated_gone;
+	/* The most table pages the live processes would have held at once
+	 * had their pmaps never freed one before exit (NetBSD arm32, 1998):
+	 * the peak of sim_ptp_never_freed(), taken before each process goes
+	 * (the sum only falls then); take the max with the current value. */
+	uint64_t ptp_never_freed_peak;
 };
 
 struct sim {
@@ -91,6 +107,9 @@ void sim_proc_exit(struct sim *s, struct sim_proc *p);
  * whether P survived (then the operation retries).
  */
 bool sim_oom(struct sim *s, struct sim_proc *p, struct trace_events *out);
+/* Sum over live processes of their pmaps' ptp_allocated: the table
+ * pages they would hold now if pmaps freed none until exit. */
+uint64_t sim_ptp_never_freed(const struct sim *s);
 /* Processes in ascending pid order (for stat, dumps and the checker). */
 size_t sim_procs_sorted(const struct sim *s, struct sim_proc ***list);
 

@@ -84,11 +84,6 @@ static unsigned amap_common_height(uint64_t a, uint64_t b, unsigned h)
 	return h;
 }
 
-static inline uint64_t amap_end(const struct vm_amap *am)
-{
-	return am->base + amap_span(am->height);
-}
-
 /* ---------------------------------------------------------------- */
 /* Nodes and references.                                             */
 

@@ -7,7 +7,8 @@
  * last reference disappears only when no amap leaf holds it, and a PTE
  * may map a page only while the VM would give that page for the address
  * (invariant 3), so a mapped frame here is a bug and vm_page_free asserts
- * it.
+ * it.  A page with I/O in flight is waited for, since the request still
+ * points at it.
  */
 #include "anon.h"
 
@@ -47,6 +48,9 @@ void vm_anon_unref(struct vm_anon *an)
 	VM_ASSERT(an->ref > 0);
 	if (--an->ref > 0)
 		return;
+	/* I/O in flight still refers to the page: let it finish first. */
+	if (an->page != NULL)
+		vm_swap_wait_page(an->page);
 	if (an->page != NULL)
 		vm_page_free(an->page);
 	if (an->swslot != VM_ANON_NOSLOT)

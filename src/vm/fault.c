@@ -18,6 +18,11 @@
  *   shared           the shared object's anon, created zeroed on first
  *                    touch, mapped with the entry's protection
  *
+ * An anon whose page is in swap is read back first (swap.c), with its
+ * neighbours when they follow it on the device; a page under I/O is
+ * waited for.  A page whose swap copy is still good is mapped read-only,
+ * so that the first write frees the copy (see swap.h for why).
+ *
  * Memory: everything a fault allocates is taken before anything changes,
  * and what it does change before a later step fails (a path copy, a new
  * anon in the amap) is complete and correct on its own.  So a fault that
@@ -29,6 +34,7 @@
 #include "mvm/pmap.h"
 #include "mvm/vm_kmem.h"
 #include "object.h"
+#include "swap.h"
 
 /* Bounded retries when reclaim frees memory that the retry cannot use. */
 #define FAULT_MAX_RETRIES 64
@@ -84,6 +90,35 @@ static struct vm_anon *fault_install(struct vm_amap *am, uint64_t key, struct vm
 	return an;
 }
 
+/*
+ * Makes AN's page resident and idle: waits out I/O in progress, reads it
+ * back from swap if it is there.  VM_OK, VM_ENOMEM or VM_EIO.
+ */
+static enum vm_err fault_resident(struct vm_anon *an, const struct vm_amap *am, uint64_t key)
+{
+	if (an->page != NULL)
+		vm_swap_wait_page(an->page);
+	if (an->page != NULL)
+		return VM_OK;
+	VM_ASSERT(an->swslot != VM_ANON_NOSLOT);
+	return vm_swap_pagein(an, am, key);
+}
+
+/*
+ * Maps AN's resident page.  A write makes the page dirty, so its swap copy
+ * is dead and goes at once; a read of a page whose swap copy is still good
+ * maps it read-only, so that the first write comes back here.
+ */
+static enum vm_err fault_map_anon(struct vm_map *map, vaddr_t va, struct vm_anon *an,
+				  vm_prot_t prot, enum vm_access access)
+{
+	if (access == VM_ACCESS_WRITE)
+		vm_swap_drop_copy(an);
+	else if (an->page->flags & VM_PG_CLEAN)
+		prot = vm_prot_readonly(prot);
+	return fault_enter(map, va, an->page, prot);
+}
+
 /* A write to a private page that is not exclusively ours. */
 static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e, vaddr_t va)
 {
@@ -106,7 +141,7 @@ static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e,
 		an = fault_install(&e->amap, vpn, pg, an != NULL ? an->page : NULL);
 	}
 	fault_unreserve();
-	return fault_enter(map, va, an->page, e->prot);
+	return fault_map_anon(map, va, an, e->prot, VM_ACCESS_WRITE);
 }
 
 static enum vm_err fault_private(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
@@ -115,24 +150,32 @@ static enum vm_err fault_private(struct vm_map *map, struct vm_map_entry *e, vad
 	bool shared;
 	struct vm_anon *an = vm_amap_lookup(&e->amap, vm_atop(va), &shared);
 	bool exclusive = an != NULL && !shared && an->ref == 1;
+	enum vm_err err;
 
+	if (an != NULL && (err = fault_resident(an, &e->amap, vm_atop(va))) != VM_OK)
+		return err;
 	if (access == VM_ACCESS_WRITE && !exclusive)
 		return fault_private_cow(map, e, va);
 	if (an == NULL)
 		return fault_enter(map, va, vm_phys.zero_page, vm_prot_readonly(e->prot));
 	if (!exclusive)
 		return fault_enter(map, va, an->page, vm_prot_readonly(e->prot));
-	return fault_enter(map, va, an->page, e->prot);
+	return fault_map_anon(map, va, an, e->prot, access);
 }
 
-static enum vm_err fault_shared(struct vm_map *map, struct vm_map_entry *e, vaddr_t va)
+static enum vm_err fault_shared(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
+				enum vm_access access)
 {
 	struct vm_object *obj = e->object;
 	uint64_t pindex = vm_entry_pindex(e, va);
 	struct vm_anon *an = vm_amap_lookup(&obj->anons, pindex, NULL);
 	struct vm_page *pg;
+	enum vm_err err;
 
-	if (an == NULL) {
+	if (an != NULL) {
+		if ((err = fault_resident(an, &obj->anons, pindex)) != VM_OK)
+			return err;
+	} else {
 		pg = fault_reserve(&obj->anons, pindex);
 		if (pg == NULL) {
 			fault_unreserve();
@@ -143,7 +186,7 @@ static enum vm_err fault_shared(struct vm_map *map, struct vm_map_entry *e, vadd
 		an = fault_install(&obj->anons, pindex, pg, NULL);
 		fault_unreserve();
 	}
-	return fault_enter(map, va, an->page, e->prot);
+	return fault_map_anon(map, va, an, e->prot, access);
 }
 
 static enum vm_err fault_once(struct vm_map *map, vaddr_t va, enum vm_access access)
@@ -153,7 +196,7 @@ static enum vm_err fault_once(struct vm_map *map, vaddr_t va, enum vm_access acc
 	if (e == NULL || !prot_allows(e->prot, access))
 		return VM_ESEGV;
 	if (vm_entry_shared(e))
-		return fault_shared(map, e, va);
+		return fault_shared(map, e, va, access);
 	return fault_private(map, e, va, access);
 }
 

@@ -27,9 +27,11 @@
 
 struct vm_kmem_cache vm_map_cache;
 struct vm_kmem_cache vm_map_entry_cache;
+struct vm_map *vm_maps;
 
 void vm_map_init(void)
 {
+	vm_maps = NULL;
 	vm_kmem_cache_init(&vm_map_cache, "map", sizeof(struct vm_map));
 	vm_kmem_cache_init(&vm_map_entry_cache, "map entry", sizeof(struct vm_map_entry));
 }
@@ -220,6 +222,7 @@ struct pmap *vm_map_pmap(const struct vm_map *map)
 
 void vm_map_activate(struct vm_map *map)
 {
+	map->last_active = port_time_ns();
 	pmap_activate(map->pmap);
 }
 
@@ -234,14 +237,24 @@ static bool count_anon(void *arg, uint64_t vpn, struct vm_anon *an, bool shared)
 	return true;
 }
 
+/*
+ * What the OOM killer weighs: the anons the map reaches (its private pages,
+ * and the shared pages it maps, as Linux's RSS-plus-swap counts them), and
+ * its page tables and pv chunks.
+ */
 uint64_t vm_map_footprint(const struct vm_map *map)
 {
 	struct pmap_stats ps;
 	uint64_t n = 0;
 
-	for (const struct vm_map_entry *e = vm_map_first(map); e != NULL; e = vm_map_next(e))
-		vm_amap_foreach(&e->amap, vm_atop(vm_entry_start(e)), vm_atop(vm_entry_end(e)),
-				count_anon, &n);
+	for (const struct vm_map_entry *e = vm_map_first(map); e != NULL; e = vm_map_next(e)) {
+		if (vm_entry_shared(e))
+			vm_amap_foreach(&e->object->anons, e->offset, e->offset + vm_entry_pages(e),
+					count_anon, &n);
+		else
+			vm_amap_foreach(&e->amap, vm_atop(vm_entry_start(e)), vm_atop(vm_entry_end(e)),
+					count_anon, &n);
+	}
 	pmap_get_stats(map->pmap, &ps);
 	return n + ps.ptp + ps.pv_pages;
 }

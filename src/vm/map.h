@@ -57,7 +57,12 @@ struct vm_map {
 	struct vm_map_entry *hint;      /* last entry a lookup found */
 	uint64_t clips;                 /* entries split, ever */
 	uint64_t merges;                /* entries joined, ever */
+	uint64_t last_active;           /* port_time_ns() when it last ran */
+	struct vm_map *all_next, *all_prev; /* every map, for the page daemon */
 };
+
+/* Every live map, in creation order. */
+extern struct vm_map *vm_maps;
 
 static inline struct vm_map_entry *vm_entry_of(struct map_node *n)
 {

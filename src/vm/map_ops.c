@@ -26,9 +26,11 @@
 #include "mvm/pmap.h"
 #include "mvm/vm_kmem.h"
 #include "object.h"
+#include "pagedaemon.h"
+#include "swap.h"
 
-/* Amap nodes a join may allocate at most: one per level, plus a new root. */
-#define MAP_JOIN_NODES (AMAP_MAX_HEIGHT + 1)
+/* Amap nodes one join may allocate at most (amap.h). */
+#define MAP_JOIN_NODES AMAP_JOIN_MAX_NODES
 
 struct map_need {
 	uint64_t entries;
@@ -73,16 +75,30 @@ static void need_clip(struct vm_map *map, vaddr_t addr, struct map_need *need)
 	need->nodes += vm_amap_split_cost(&e->amap);
 }
 
-/* What merging around the entries of [start, end) may need. */
+/*
+ * What merging around the entries of [start, end) may need.  Merges chain:
+ * A, B (no pages), C may become one entry, joining A's amap with C's even
+ * though they were never neighbours.  So each entry with pages is charged
+ * its join with the previous entry with pages (the amap's exact cost of
+ * grafting one onto the other), and the whole chain once more for what
+ * growing the accumulated tree's root and copying its first seam path may
+ * add on top.  Clipped pieces are subtrees of their entry's amap, so the
+ * entries' costs bound theirs.
+ */
 static void need_merges(struct vm_map *map, vaddr_t start, vaddr_t end, struct map_need *need)
 {
 	struct vm_map_entry *e = vm_map_lookup_ge(map, start);
-	struct vm_map_entry *prev = e != NULL ? vm_map_prev(e) : NULL;
+	const struct vm_amap *last = NULL;
 
-	for (; e != NULL && vm_entry_start(e) <= end; prev = e, e = vm_map_next(e))
-		if (prev != NULL && !vm_amap_empty(&prev->amap) && !vm_amap_empty(&e->amap))
-			need->nodes += MAP_JOIN_NODES;
-	/* Clipped pieces of one entry may rejoin their neighbours. */
+	if (e != NULL && vm_map_prev(e) != NULL)
+		e = vm_map_prev(e);
+	for (; e != NULL && vm_entry_start(e) <= end; e = vm_map_next(e)) {
+		if (vm_amap_empty(&e->amap))
+			continue;
+		if (last != NULL)
+			need->nodes += vm_amap_join_cost(last, &e->amap);
+		last = &e->amap;
+	}
 	need->nodes += 2 * MAP_JOIN_NODES;
 }
 
@@ -266,6 +282,75 @@ static enum vm_err map_dontneed(struct vm_map *map, vaddr_t start, vaddr_t end)
 	return VM_OK;
 }
 
+/* The anons an entry maps in [start, end): the amap's, or the object's. */
+static void entry_foreach_anon(struct vm_map_entry *e, vaddr_t start, vaddr_t end,
+			       vm_amap_visit_fn fn, void *arg)
+{
+	vaddr_t s = start > vm_entry_start(e) ? start : vm_entry_start(e);
+	vaddr_t t = end < vm_entry_end(e) ? end : vm_entry_end(e);
+
+	if (vm_entry_shared(e))
+		vm_amap_foreach(&e->object->anons, vm_entry_pindex(e, s), vm_entry_pindex(e, t), fn, arg);
+	else
+		vm_amap_foreach(&e->amap, vm_atop(s), vm_atop(t), fn, arg);
+}
+
+static bool pageout_anon(void *arg, uint64_t key, struct vm_anon *an, bool shared)
+{
+	(void)key;
+	(void)shared;
+	if (an->page != NULL && !(an->page->flags & VM_PG_BUSY))
+		vm_pageout_add(arg, an->page);
+	return true;
+}
+
+/* madvise pageout: every resident page of the range goes out now.  The
+ * writes are waited for, so the frames are free when the call returns. */
+static void map_pageout(struct vm_map *map, vaddr_t start, vaddr_t end)
+{
+	struct vm_pageout po;
+
+	vm_pageout_begin(&po);
+	for (struct vm_map_entry *e = vm_map_lookup(map, start); e != NULL && vm_entry_start(e) < end;
+	     e = vm_map_next(e))
+		entry_foreach_anon(e, start, end, pageout_anon, &po);
+	vm_pageout_finish(&po);
+	vm_swap_drain(true);
+}
+
+struct willneed {
+	const struct vm_amap *am;
+	bool stop;
+};
+
+static bool willneed_anon(void *arg, uint64_t key, struct vm_anon *an, bool shared)
+{
+	struct willneed *w = arg;
+
+	(void)shared;
+	if (an->page == NULL && an->swslot != VM_ANON_NOSLOT)
+		w->stop = vm_swap_pagein(an, w->am, key) == VM_ENOMEM;
+	return !w->stop;
+}
+
+/* madvise willneed: read swapped pages of the range back while memory is
+ * plentiful; a hint, so a failure just ends it. */
+static void map_willneed(struct vm_map *map, vaddr_t start, vaddr_t end)
+{
+	for (struct vm_map_entry *e = vm_map_lookup(map, start); e != NULL && vm_entry_start(e) < end;
+	     e = vm_map_next(e)) {
+		struct willneed w = {
+			.am = vm_entry_shared(e) ? &e->object->anons : &e->amap,
+		};
+
+		if (!vm_pagedaemon_plenty())
+			return;
+		entry_foreach_anon(e, start, end, willneed_anon, &w);
+		if (w.stop)
+			return;
+	}
+}
+
 enum vm_err vm_madvise(struct vm_map *map, vaddr_t addr, uint64_t len, enum vm_advice adv)
 {
 	vaddr_t end = addr + len;
@@ -280,8 +365,10 @@ enum vm_err vm_madvise(struct vm_map *map, vaddr_t addr, uint64_t len, enum vm_a
 		return map_change_range(map, addr, end, inherit_differs, inherit_set,
 					adv == VM_ADV_DONTFORK);
 	case VM_ADV_WILLNEED:
+		map_willneed(map, addr, end);
+		return VM_OK;
 	case VM_ADV_PAGEOUT:
-		/* Hints: no content changes (pageout joins with swap). */
+		map_pageout(map, addr, end);
 		return VM_OK;
 	}
 	return VM_EINVAL;
@@ -310,7 +397,10 @@ struct vm_map *vm_map_create(void)
 		if (vm_reclaim(NULL) == 0)
 			return NULL;
 	}
-	*map = (struct vm_map){.pmap = pm};
+	*map = (struct vm_map){.pmap = pm, .last_active = port_time_ns(), .all_next = vm_maps};
+	if (vm_maps != NULL)
+		vm_maps->all_prev = map;
+	vm_maps = map;
 	map_tree_init(&map->tree, 0, VM_USER_MAX);
 	return map;
 }
@@ -328,6 +418,12 @@ void vm_map_exec(struct vm_map *map)
 void vm_map_destroy(struct vm_map *map)
 {
 	vm_map_exec(map);
+	if (map->all_prev != NULL)
+		map->all_prev->all_next = map->all_next;
+	else
+		vm_maps = map->all_next;
+	if (map->all_next != NULL)
+		map->all_next->all_prev = map->all_prev;
 	pmap_destroy(map->pmap);
 	vm_kmem_free(&vm_map_cache, map);
 }

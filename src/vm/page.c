@@ -151,6 +151,11 @@ enum vm_err vm_page_boot(uint8_t *ram, uint64_t nframes)
 	memset(vm_page_data(vm_phys.zero_page), 0, VM_PAGE_SIZE);
 	/* Enough for a fault's worth of page tables, pv chunk and slabs. */
 	vm_phys.reserve = 8 + nframes / 512;
+	/* The daemon keeps a cushion above the reserve: about 1.5% of RAM
+	 * below which it wakes, and it frees up to about 4.5%. */
+	vm_phys.free_low = vm_phys.reserve + (nframes / 64 > 4 ? nframes / 64 : 4);
+	vm_phys.free_target = vm_phys.free_low + (nframes / 32 > 8 ? nframes / 32 : 8);
+	vm_phys.daemon_wanted = false;
 	for (int q = 0; q < VM_PQ_COUNT; q++)
 		vm_pagelist_init(&vm_phys.q[q]);
 	for (int u = 0; u < VM_PAGE_USE_COUNT; u++)
@@ -184,6 +189,8 @@ struct vm_page *vm_page_alloc(enum vm_page_use use)
 	vm_page_reset(pg, use);
 	vm_phys.by_use[use]++;
 	VM_UNPOISON(vm_page_data(pg), VM_PAGE_SIZE);
+	if (vm_page_free_count() < vm_phys.free_low)
+		vm_phys.daemon_wanted = true;
 	return pg;
 }
 

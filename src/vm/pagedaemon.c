@@ -1,24 +1,45 @@
 /*
- * pagedaemon.c - reclaiming memory on demand.
+ * pagedaemon.c - reclaiming memory, in the background and on demand.
  *
- * Every allocation in the core that can wait does so by calling
- * vm_reclaim() and retrying while it frees anything.  The daemon is a
- * function, not a thread: the machine is single threaded and
- * deterministic, so "waiting for memory" is running the reclaim work
- * inline, in a fixed order.
+ * The daemon is a function, not a thread: the machine is single threaded
+ * and deterministic.  It runs in two ways:
  *
- * The order, cheapest and least harmful first:
- *   1. collect the pmaps of idle processes, least recently run first:
- *      their page-table pages and pv chunks go back to the free queue,
- *      and their data stays in anons and objects, faulting back in on the
- *      next access (the arm32 pmap of 1998 could not do this at all);
- * Paging data out to swap joins this list with the swap device.
+ *   background  an allocation that leaves fewer than free_low frames free
+ *               sets vm_phys.daemon_wanted, and the host calls
+ *               vm_pagedaemon_poll() at its next safe point (between trace
+ *               operations); the daemon then works towards free_target and
+ *               lets its writes complete as time passes;
+ *   on demand   an allocation that failed calls vm_reclaim() and retries
+ *               while it frees anything; this run waits for its writes.
+ *
+ * One run, cheapest and least harmful first:
+ *
+ *   1. collect the pmaps of idle processes (not run for PD_IDLE_NS):
+ *      their page-table pages and pv chunks go back at once, and their
+ *      pages, now mapped nowhere, age out first in step 3;
+ *   2. age the active queue: pages whose reference bit (harvested from
+ *      the PTEs) is set go round again, the others move to inactive;
+ *   3. scan the inactive queue: referenced pages go back to active; clean
+ *      pages (their swap slot holds their bytes) are freed at once; dirty
+ *      anonymous pages are gathered into clusters and written to swap,
+ *      and freed when the write completes;
+ *   4. on demand only: wait for writes in flight; and if nothing at all
+ *      came free, strip the least recently used pmaps (FreeBSD's
+ *      reclaim_pv_chunk), the running one last.
+ *
+ * Only when all of that frees nothing does an allocation fail for good,
+ * and then the host's OOM killer decides (DESIGN.md invariant 6).
  */
 #include "pagedaemon.h"
 
+#include "anon.h"
 #include "map.h"
 #include "mvm/pmap.h"
 #include "mvm/vm.h"
+#include "swap.h"
+
+/* A process that has not run for this long (simulated) is idle. */
+#define PD_IDLE_NS 10000000ull
 
 struct vm_pagedaemon_stats vm_pagedaemon_stats;
 
@@ -27,14 +48,202 @@ void vm_pagedaemon_init(void)
 	vm_pagedaemon_stats = (struct vm_pagedaemon_stats){0};
 }
 
+bool vm_pagedaemon_plenty(void)
+{
+	return vm_page_free_count() > vm_phys.free_low;
+}
+
+static bool short_of_memory(void)
+{
+	return vm_page_free_count() < vm_phys.free_target;
+}
+
+/* Step 1. */
+static void collect_idle(const struct vm_map *except)
+{
+	uint64_t now = port_time_ns();
+
+	for (struct vm_map *m = vm_maps; m != NULL && short_of_memory(); m = m->all_next) {
+		uint64_t freed;
+
+		if (m == except || now - m->last_active < PD_IDLE_NS)
+			continue;
+		freed = pmap_collect(m->pmap);
+		if (freed > 0) {
+			vm_pagedaemon_stats.idle_collections++;
+			vm_pagedaemon_stats.pmap_frames += freed;
+		}
+	}
+}
+
+/* Whether PG was used since the last look (and forget that it was). */
+static bool take_reference(struct vm_page *pg)
+{
+	bool ref = (pg->flags & VM_PG_REFERENCED) != 0;
+
+	pg->flags &= ~VM_PG_REFERENCED;
+	return pmap_clear_reference(pg) || ref;
+}
+
+/* Step 2: keeps the inactive queue at about a third of the pageable pages. */
+static void age_active(void)
+{
+	uint64_t active = vm_phys.q[VM_PQ_ACTIVE].count;
+	uint64_t want = (active + vm_phys.q[VM_PQ_INACTIVE].count) / 3;
+	uint64_t budget = active;
+	struct vm_page *pg;
+
+	while (vm_phys.q[VM_PQ_INACTIVE].count < want && budget-- > 0 &&
+	       (pg = vm_pageq_first(VM_PQ_ACTIVE)) != NULL) {
+		if (!(pg->flags & VM_PG_BUSY) && !take_reference(pg)) {
+			vm_page_requeue(pg, VM_PQ_INACTIVE);
+			vm_pagedaemon_stats.deactivated++;
+		} else {
+			vm_page_requeue(pg, VM_PQ_ACTIVE);
+		}
+	}
+}
+
+/* A clean page: its slot holds its bytes, so it goes without I/O. */
+static void drop_clean(struct vm_page *pg)
+{
+	struct vm_anon *an = pg->owner.anon;
+
+	pmap_page_protect(pg, VM_PROT_NONE);
+	an->page = NULL;
+	vm_page_free(pg);
+	vm_swap_stats.clean_drops++;
+}
+
+_Static_assert(VM_SWAP_CLUSTER == 32, "struct vm_pageout holds one cluster");
+
+void vm_pageout_begin(struct vm_pageout *po)
+{
+	po->n = 0;
+	po->swap_full = !vm_swap_enabled();
+}
+
+/* Writes the gathered pages; what swap cannot take goes back to active. */
+static void pageout_flush(struct vm_pageout *po)
+{
+	uint32_t done = 0, got;
+
+	while (done < po->n && !po->swap_full) {
+		got = vm_swap_pageout(po->pages + done, po->n - done);
+		if (got == 0 && vm_swap_writes_in_flight() > 0 && vm_swap_slots() > vm_swap_inuse()) {
+			port_io_wait(); /* no free request: let one finish */
+			continue;
+		}
+		if (got == 0)
+			po->swap_full = true;
+		done += got;
+		vm_pagedaemon_stats.laundered += got;
+	}
+	for (uint32_t i = done; i < po->n; i++)
+		vm_page_requeue(po->pages[i], VM_PQ_ACTIVE);
+	po->n = 0;
+}
+
+void vm_pageout_add(struct vm_pageout *po, struct vm_page *pg)
+{
+	if (pg->flags & VM_PG_CLEAN) {
+		drop_clean(pg);
+	} else if (po->swap_full) {
+		vm_page_requeue(pg, VM_PQ_ACTIVE);
+	} else {
+		vm_pageq_remove(pg);
+		po->pages[po->n++] = pg;
+		if (po->n == VM_SWAP_CLUSTER)
+			pageout_flush(po);
+	}
+}
+
+void vm_pageout_finish(struct vm_pageout *po)
+{
+	pageout_flush(po);
+}
+
+/* Step 3. */
+static void scan_inactive(void)
+{
+	uint64_t budget = vm_phys.q[VM_PQ_INACTIVE].count;
+	struct vm_pageout po;
+	struct vm_page *pg;
+
+	vm_pageout_begin(&po);
+	while (budget-- > 0 && short_of_memory() &&
+	       (pg = vm_pageq_first(VM_PQ_INACTIVE)) != NULL) {
+		vm_pagedaemon_stats.scanned++;
+		if (pg->flags & VM_PG_BUSY) {
+			vm_page_requeue(pg, VM_PQ_INACTIVE);
+		} else if (take_reference(pg)) {
+			vm_page_requeue(pg, VM_PQ_ACTIVE);
+			vm_pagedaemon_stats.reactivated++;
+		} else {
+			vm_pageout_add(&po, pg);
+		}
+	}
+	vm_pageout_finish(&po);
+}
+
+/* One run of steps 1 to 3. */
+static void pagedaemon_scan(const struct vm_map *except)
+{
+	vm_pagedaemon_stats.runs++;
+	vm_phys.daemon_wanted = false;
+	collect_idle(except);
+	if (!short_of_memory())
+		return;
+	age_active();
+	scan_inactive();
+}
+
+void vm_pagedaemon_poll(void)
+{
+	uint64_t before = vm_page_free_count();
+
+	if (!vm_phys.daemon_wanted)
+		return;
+	pagedaemon_scan(NULL);
+	if (vm_page_free_count() > before)
+		vm_pagedaemon_stats.frames_freed += vm_page_free_count() - before;
+}
+
+void vm_background(void)
+{
+	port_io_poll();
+	vm_pagedaemon_poll();
+}
+
+/* Step 4: the writes of this run, then the least recently used pmaps. */
+static void reclaim_harder(const struct vm_map *except, uint64_t before)
+{
+	uint64_t freed;
+
+	while (vm_page_free_count() <= before && vm_swap_writes_in_flight() > 0)
+		port_io_wait();
+	if (vm_page_free_count() > before)
+		return;
+	vm_pagedaemon_stats.emergency++;
+	freed = pmap_reclaim(except != NULL ? except->pmap : NULL);
+	if (freed == 0 && except != NULL)
+		freed = pmap_collect(except->pmap);
+	vm_pagedaemon_stats.pmap_frames += freed;
+}
+
 uint64_t vm_reclaim(const struct vm_map *except)
 {
-	uint64_t freed = pmap_reclaim(except != NULL ? except->pmap : NULL);
+	uint64_t before = vm_page_free_count(), after;
 
-	vm_pagedaemon_stats.runs++;
-	vm_pagedaemon_stats.pmap_frames += freed;
-	vm_pagedaemon_stats.frames_freed += freed;
-	if (freed == 0)
-		vm_pagedaemon_stats.runs_fruitless++;
-	return freed;
+	vm_pagedaemon_stats.urgent++;
+	vm_swap_drain(false);
+	pagedaemon_scan(except);
+	reclaim_harder(except, before);
+	after = vm_page_free_count();
+	if (after <= before) {
+		vm_pagedaemon_stats.fruitless++;
+		return 0;
+	}
+	vm_pagedaemon_stats.frames_freed += after - before;
+	return after - before;
 }

@@ -11,6 +11,7 @@
 #include "mvm/vm.h"
 #include "object.h"
 #include "pagedaemon.h"
+#include "swap.h"
 
 enum vm_err vm_boot(uint8_t *ram, uint64_t nframes)
 {
@@ -23,6 +24,7 @@ enum vm_err vm_boot(uint8_t *ram, uint64_t nframes)
 	vm_object_init();
 	vm_map_init();
 	vm_pagedaemon_init();
+	vm_swap_init();
 	pmap_init();
 	return VM_OK;
 }

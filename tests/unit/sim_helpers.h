@@ -119,7 +119,8 @@ static inline bool h_check(struct sim *s)
 	return false;
 }
 
-/* The checker must fail, and its reason must contain NEEDLE. */
+/* The checker must fail, and its reason must contain NEEDLE (H_VERBOSE=1
+ * in the environment prints every reason). */
 static inline bool h_check_fails_with(struct sim *s, const char *needle)
 {
 	char why[512];
@@ -128,6 +129,8 @@ static inline bool h_check_fails_with(struct sim *s, const char *needle)
 		fprintf(stderr, "  sim_check passed; expected a complaint about \"%s\"\n", needle);
 		return false;
 	}
+	if (getenv("H_VERBOSE") != NULL)
+		fprintf(stderr, "  sim_check: %s\n", why);
 	if (strstr(why, needle) == NULL) {
 		fprintf(stderr, "  sim_check said \"%s\"; expected \"%s\"\n", why, needle);
 		return false;

@@ -212,6 +212,8 @@ static void model_cut(struct model *m, uint64_t from, uint64_t to, struct model 
 {
 	size_t i = model_find(m, from), j = i;
 
+	if (m->n == 0)
+		return;
 	while (j < m->n && m->key[j] < to)
 		j++;
 	if (out != NULL) {
@@ -228,6 +230,9 @@ static void model_cut(struct model *m, uint64_t from, uint64_t to, struct model 
 
 static void model_copy(struct model *dst, const struct model *src)
 {
+	dst->n = 0;
+	if (src->n == 0)
+		return;
 	model_reserve(dst, src->n);
 	memcpy(dst->key, src->key, src->n * sizeof(*src->key));
 	memcpy(dst->id, src->id, src->n * sizeof(*src->id));
@@ -241,9 +246,9 @@ static void model_free(struct model *m)
 	*m = (struct model){0};
 }
 
-/* What foreach reports, collected. */
+/* What foreach reports, collected (id and shared flag by key). */
 struct collect {
-	struct model got;
+	struct model got, shared;
 	uint64_t stop_after; /* 0: never stop */
 	bool ascending;
 	uint64_t shared_seen;
@@ -258,21 +263,46 @@ static bool collect_fn(void *arg, uint64_t vpn, struct vm_anon *an, bool shared)
 	model_reserve(&c->got, c->got.n + 1);
 	c->got.key[c->got.n] = vpn;
 	c->got.id[c->got.n++] = anon_id(an);
+	model_set(&c->shared, vpn, shared);
 	c->shared_seen += shared;
 	return c->stop_after == 0 || c->got.n < c->stop_after;
 }
 
-/* AM holds exactly what M says (foreach, lookups, random probes). */
+/* The shared flag of every populated key, worked out from the nodes
+ * (pre-order: a node's parent was the last node seen one level up). */
+struct shared_walk {
+	unsigned top;
+	bool path[AMAP_MAX_HEIGHT + 2];
+	struct model want;
+};
+
+static bool shared_walk_fn(void *arg, const struct amap_node *n, unsigned level, uint64_t first)
+{
+	struct shared_walk *sw = arg;
+
+	sw->path[level] = (level < sw->top && sw->path[level + 1]) || n->ref > 1;
+	for (unsigned i = 0; level == 1 && i < AMAP_FANOUT; i++)
+		if (n->slot[i] != NULL)
+			model_set(&sw->want, first + i, sw->path[1]);
+	return true;
+}
+
+/* AM holds exactly what M says (foreach, lookups, random probes), and
+ * both report the shared flag the nodes imply. */
 static bool same_contents(const struct vm_amap *am, const struct model *m)
 {
 	struct collect c = {.ascending = true};
-	bool ok = true;
+	struct shared_walk sw = {.top = am->height};
+	bool ok = true, shared;
 
 	vm_amap_foreach(am, 0, UINT64_MAX, collect_fn, &c);
-	ok = c.ascending && c.got.n == m->n && vm_amap_count(am) == m->n;
+	vm_amap_walk_nodes(am, shared_walk_fn, &sw);
+	ok = c.ascending && c.got.n == m->n && vm_amap_count(am) == m->n && sw.want.n == m->n;
 	for (size_t i = 0; ok && i < m->n; i++)
 		ok = c.got.key[i] == m->key[i] && c.got.id[i] == m->id[i] &&
-		     get_id(am, m->key[i]) == m->id[i];
+		     get_id(am, m->key[i]) == m->id[i] &&
+		     vm_amap_lookup(am, m->key[i], &shared) != NULL &&
+		     shared == (sw.want.id[i] != 0) && c.shared.id[i] == sw.want.id[i];
 	for (int k = 0; ok && k < 8; k++) {
 		uint64_t key = rng_key();
 		size_t i = model_find(m, key);
@@ -281,6 +311,8 @@ static bool same_contents(const struct vm_amap *am, const struct model *m)
 		ok = get_id(am, key) == want;
 	}
 	model_free(&c.got);
+	model_free(&c.shared);
+	model_free(&sw.want);
 	return ok;
 }
 
@@ -784,7 +816,6 @@ TEST(test_split_join_shared)
 	CHECK(same_contents(&a, &ma) && verify(&a, 0, KEY_END));
 	vm_amap_release(&b);
 	vm_amap_release(&a);
-	vm_amap_release(&b);
 	check_all_freed();
 	model_free(&ma);
 	model_free(&mr);
@@ -823,17 +854,20 @@ TEST(test_foreach_and_walk)
 	CHECK_EQ(c.got.key[6], 300001);
 	CHECK_EQ(c.shared_seen, 0);
 	model_free(&c.got);
+	model_free(&c.shared);
 	/* Stopping early. */
 	c = (struct collect){.ascending = true, .stop_after = 3};
 	vm_amap_foreach(&a, 0, UINT64_MAX, collect_fn, &c);
 	CHECK_EQ(c.got.n, 3);
 	model_free(&c.got);
+	model_free(&c.shared);
 	/* Shared after share. */
 	vm_amap_share(&a, &b);
 	c = (struct collect){.ascending = true};
 	vm_amap_foreach(&b, 0, UINT64_MAX, collect_fn, &c);
 	CHECK_EQ(c.shared_seen, ma.n);
 	model_free(&c.got);
+	model_free(&c.shared);
 	/* Walk: height 4 (keys up to 300004 < 64^4); stops below level 2. */
 	CHECK_EQ(a.height, 4);
 	vm_amap_walk_nodes(&a, count_nodes_fn, &w);

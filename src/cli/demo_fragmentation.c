@@ -1,0 +1,10 @@
+/*
+ * demo_fragmentation.c - placeholder until the scenario is written.
+ */
+#include "demo.h"
+
+int demo_fragmentation(struct demo_ctx *ctx)
+{
+	fprintf(ctx->out, "# not written yet\n");
+	return 0;
+}

@@ -1,0 +1,309 @@
+/*
+ * demo_run.c - the replay and report machinery every demo scenario uses.
+ *
+ * The replay's output lines are not the point of a demo (the report is),
+ * and a long scenario prints tens of thousands of them; they go to a
+ * stream that only counts them.  Figures are taken through the replay's
+ * sample hook, which demo_run asks for after every operation: most calls
+ * only compare two counters, and that lets a scenario act at an exact
+ * moment of its trace (right after a `stat` line) as well as every so
+ * many operations.  The checks that ran are the checker's own count of
+ * `check` lines plus the --check-every ones; the replay stops at the
+ * first that fails, so "all passed" is the replay's status.
+ */
+#include "demo_run.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/sim.h"
+#include "sim/trace.h"
+#include "vm/anon.h"
+#include "vm/map.h"
+#include "vm/object.h"
+#include "vm/swap.h"
+
+void demo_run_init(struct demo_run *run, struct demo_ctx *ctx, const char *name,
+		   const char *const *columns, size_t ncolumns)
+{
+	*run = (struct demo_run){.ctx = ctx, .name = name, .opts = ctx->base};
+	series_init(&run->series, columns, ncolumns);
+}
+
+void demo_run_free(struct demo_run *run)
+{
+	series_free(&run->series);
+}
+
+/* ---- the replay ---- */
+
+static ssize_t count_lines(void *cookie, const char *buf, size_t size)
+{
+	uint64_t *lines = cookie;
+
+	for (const char *p = buf; (p = memchr(p, '\n', size - (size_t)(p - buf))) != NULL; p++)
+		(*lines)++;
+	return (ssize_t)size;
+}
+
+static FILE *line_counter(uint64_t *lines)
+{
+	cookie_io_functions_t io = {.write = count_lines};
+
+	return fopencookie(lines, "w", io);
+}
+
+static void take_row(struct demo_run *run, struct sim *s, uint64_t ops)
+{
+	uint64_t row[SERIES_MAX_COLUMNS] = {0};
+
+	if (run->sample == NULL || (run->series.nrows > 0 && run->last_row_ops == ops))
+		return;
+	row[0] = ops;
+	run->sample(run, s, ops, row);
+	row[0] = ops;
+	series_add(&run->series, row);
+	run->last_row_ops = ops;
+}
+
+static void note_end(struct demo_run *run, struct sim *s, uint64_t ops)
+{
+	run->ops = ops;
+	run->checks = s->stats.ops_by_kind[TRACE_CHECK] +
+		      (run->opts.check_every ? ops / run->opts.check_every : 0);
+	run->oom_kills = s->stats.oom_kills;
+	run->swap_slots = vm_swap_enabled() ? vm_swap_slots() : 0;
+	run->swap_peak = vm_swap_stats.peak_inuse;
+	run->swap_end = demo_swap_inuse();
+}
+
+/* The replay's hook, after every operation and once at the end. */
+static void demo_hook(void *arg, struct sim *s, uint64_t ops, bool at_end)
+{
+	struct demo_run *run = arg;
+
+	if (s->stats.ops_by_kind[TRACE_STAT] != run->stats_seen) {
+		run->stats_seen = s->stats.ops_by_kind[TRACE_STAT];
+		if (run->at_stat != NULL)
+			run->at_stat(run, s);
+	}
+	if (at_end || ops % run->sample_every == 0)
+		take_row(run, s, ops);
+	if (at_end)
+		note_end(run, s, ops);
+}
+
+static uint64_t count_newlines(const char *text, size_t len)
+{
+	uint64_t n = 0;
+
+	for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))) != NULL; p++)
+		n++;
+	return n;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int demo_run_replay(struct demo_run *run, const char *text, size_t len)
+{
+	struct trace_reader *reader;
+	FILE *sink = line_counter(&run->out_lines);
+	double start = now_seconds();
+
+	if (sink == NULL)
+		return run->status = REPLAY_FAILED;
+	if (run->sample_every == 0)
+		run->sample_every = count_newlines(text, len) / DEMO_SAMPLE_ROWS + 1;
+	run->opts.out = sink;
+	run->opts.sample = demo_hook;
+	run->opts.sample_arg = run;
+	run->opts.sample_every = 1;
+	reader = trace_reader_from_buffer(run->name, text, len);
+	run->status = reader != NULL ? replay_run_reader(reader, &run->opts) : REPLAY_FAILED;
+	fclose(sink);
+	run->opts.out = NULL;
+	run->seconds = now_seconds() - start;
+	return run->status;
+}
+
+/* ---- how anonymous memory is held ---- */
+
+struct anon_walk {
+	struct trace_hash seen;
+	struct demo_anons *count;
+};
+
+static bool count_anon(void *arg, uint64_t vpn, struct vm_anon *an, bool shared)
+{
+	struct anon_walk *w = arg;
+
+	(void)vpn;
+	(void)shared;
+	if ((*trace_hash_insert(&w->seen, (uint64_t)(uintptr_t)an))++ != 0)
+		return true;
+	w->count->anons++;
+	w->count->resident += an->page != NULL;
+	w->count->slots += an->swslot != VM_ANON_NOSLOT;
+	w->count->paged_out += an->swslot != VM_ANON_NOSLOT && an->page == NULL;
+	return true;
+}
+
+static void count_map(struct anon_walk *w, struct vm_map *map)
+{
+	for (const struct vm_map_entry *e = vm_map_first(map); e != NULL; e = vm_map_next(e)) {
+		vm_amap_foreach(&e->amap, 0, UINT64_MAX, count_anon, w);
+		if (e->object != NULL)
+			vm_amap_foreach(&e->object->anons, 0, UINT64_MAX, count_anon, w);
+	}
+}
+
+void demo_count_anons(struct sim *s, uint64_t pid, struct demo_anons *out)
+{
+	struct anon_walk w = {.count = out};
+	struct sim_proc **procs, *p;
+	size_t n;
+
+	*out = (struct demo_anons){0};
+	trace_hash_init(&w.seen);
+	if (pid != 0) {
+		if ((p = sim_proc_find(s, pid)) != NULL)
+			count_map(&w, p->map);
+	} else {
+		n = sim_procs_sorted(s, &procs);
+		for (size_t i = 0; i < n; i++)
+			count_map(&w, procs[i]->map);
+		free(procs);
+	}
+	trace_hash_free(&w.seen);
+}
+
+uint64_t demo_swap_inuse(void)
+{
+	return vm_swap_enabled() ? vm_swap_inuse() : 0;
+}
+
+/* ---- the report ---- */
+
+void demo_say(const struct demo_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", run->ctx->out);
+	va_start(ap, fmt);
+	vfprintf(run->ctx->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', run->ctx->out);
+}
+
+const char *demo_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	unsigned u = 0;
+	uint64_t scale = 1;
+
+	while (u + 1 < sizeof units / sizeof units[0] && bytes >= scale * 1024) {
+		scale *= 1024;
+		u++;
+	}
+	if (bytes % scale == 0)
+		snprintf(buf, len, "%" PRIu64 " %s", bytes / scale, units[u]);
+	else
+		snprintf(buf, len, "%.1f %s", (double)bytes / (double)scale, units[u]);
+	return buf;
+}
+
+const char *demo_size_option(uint64_t bytes, char *buf, size_t len)
+{
+	static const char suffix[] = "KMG";
+	int u = -1;
+
+	while (u < 2 && bytes != 0 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64, bytes);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", bytes, suffix[u]);
+	return buf;
+}
+
+void demo_report_machine(const struct demo_run *run)
+{
+	char ram[32], swap[32];
+
+	demo_say(run, "machine: RAM %s, swap %s; %" PRIu64 " operations replayed in %.2f s "
+		      "(host time), %" PRIu64 " output lines",
+		 demo_size(run->opts.ram_bytes, ram, sizeof ram),
+		 run->swap_slots ? demo_size(run->swap_slots * VM_PAGE_SIZE, swap, sizeof swap) : "none",
+		 run->ops, run->seconds, run->out_lines);
+	if (run->oom_kills != 0)
+		demo_say(run, "oom kills: %" PRIu64 " (the machine ran out of memory and swap)",
+			 run->oom_kills);
+}
+
+void demo_report_chart(const struct demo_run *run, const char *column)
+{
+	struct series_chart_style style = {.prefix = "#   "};
+	int col = series_column(&run->series, column);
+
+	if (col < 0 || run->series.nrows == 0) {
+		demo_say(run, "(no samples of %s)", column);
+		return;
+	}
+	series_chart(&run->series, 0, (size_t)col, &style, run->ctx->out);
+}
+
+void demo_series_path(const char *path, const char *name, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	base = base != NULL ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		snprintf(buf, len, "%s.%s", path, name);
+	else
+		snprintf(buf, len, "%.*s.%s%s", (int)(dot - path), path, name, dot);
+}
+
+bool demo_report_series(const struct demo_run *run)
+{
+	char path[4096], err[4200];
+
+	if (run->ctx->series_path == NULL)
+		return true;
+	demo_series_path(run->ctx->series_path, run->name, path, sizeof path);
+	if (!series_write_file(&run->series, path, err, sizeof err)) {
+		demo_say(run, "series: cannot write %s", err);
+		return false;
+	}
+	demo_say(run, "series: %zu rows of %zu columns written to %s", run->series.nrows,
+		 run->series.ncols, path);
+	return true;
+}
+
+bool demo_report_verdict(const struct demo_run *run)
+{
+	switch (run->status) {
+	case REPLAY_OK:
+		demo_say(run, "checker: %" PRIu64 " checks ran, all passed", run->checks);
+		return true;
+	case REPLAY_FAILED:
+		demo_say(run, "checker: FAILED after %" PRIu64 " checks (the message above says "
+			      "what broke)", run->checks);
+		return false;
+	default:
+		demo_say(run, "the trace was refused as bad input (see above)");
+		return false;
+	}
+}

@@ -1,0 +1,130 @@
+/*
+ * demo_run.h - what every `mvm demo` scenario does: replay a generated
+ * trace while sampling figures, then print the common parts of a report.
+ *
+ * A scenario, in order:
+ *
+ *   static const char *const cols[] = {"ops", "swap_inuse", "free"};
+ *   struct demo_run run;
+ *   char *text; size_t len;
+ *   FILE *t = open_memstream(&text, &len);   (or demo_trace_text)
+ *   ... a generator writes the trace to t; fclose(t) ...
+ *
+ *   demo_run_init(&run, ctx, "fork-server", cols, 3);
+ *   run.opts.ram_bytes = 16 << 20;      // the scenario's machine
+ *   run.sample = my_sample;             // fills one row from the machine
+ *   demo_run_replay(&run, text, len);   // output lines are counted, not kept
+ *
+ *   demo_say(&run, "heap %s, %u forks", ...);   // its parameters
+ *   demo_report_machine(&run);                  // RAM, swap, checks, time
+ *   demo_report_chart(&run, "swap_inuse");      // chart of a column vs ops
+ *   demo_report_series(&run);                   // --series FILE, if given
+ *   ... its own end state and judgement, with demo_say ...
+ *   ok = demo_report_verdict(&run) && ...;      // the checker's verdict
+ *   demo_run_free(&run);
+ *
+ * Every report line goes to ctx->out and starts with "# " (the spec keeps
+ * standard output for `#` lines besides the trace's own output).
+ *
+ * The first series column is the x axis by convention: the operations run
+ * so far (the OPS argument of the sampler).  Rows are taken every
+ * `sample_every` operations (default: about DEMO_SAMPLE_ROWS rows over
+ * the whole trace, judged from its line count) and once at the end.
+ */
+#ifndef MVM_CLI_DEMO_RUN_H
+#define MVM_CLI_DEMO_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "demo.h"
+#include "sim/replay.h"
+#include "sim/series.h"
+
+struct sim;
+struct demo_run;
+
+#define DEMO_SAMPLE_ROWS 240
+
+/* Fills ROW (one value per series column, column 0 = OPS) from the machine. */
+typedef void (*demo_sample_fn)(struct demo_run *run, struct sim *s, uint64_t ops, uint64_t *row);
+
+struct demo_run {
+	/* Set by demo_run_init; the scenario may change them before replay. */
+	struct demo_ctx *ctx;
+	const char *name;          /* scenario name: trace name in errors, series file */
+	struct replay_opts opts;   /* ctx->base (the command line's replay
+	                            * options); the scenario sets its RAM */
+	struct series series;      /* the columns given to demo_run_init */
+	demo_sample_fn sample;     /* NULL: no rows */
+	uint64_t sample_every;     /* 0: about DEMO_SAMPLE_ROWS rows in all */
+	/* Called right after each `stat` line of the trace has run, with the
+	 * machine as the line left it: the moment to read an end state
+	 * before the trace's processes exit.  NULL: none. */
+	void (*at_stat)(struct demo_run *run, struct sim *s);
+	void *arg;                 /* the scenario's own state, for its hooks */
+
+	/* Results, set by demo_run_replay. */
+	int status;                /* REPLAY_OK, REPLAY_FAILED or REPLAY_BAD_INPUT */
+	uint64_t ops;              /* trace operations run */
+	uint64_t checks;           /* consistency checks run (`check` lines and
+	                            * --check-every); all passed iff status is OK */
+	uint64_t out_lines;        /* output lines the trace printed (discarded) */
+	uint64_t oom_kills;
+	uint64_t swap_slots;       /* size of swap in pages (0: none) */
+	uint64_t swap_peak;        /* the allocator's high-water mark, in slots */
+	uint64_t swap_end;         /* slots in use when the trace ended */
+	double seconds;            /* host time the replay took */
+	uint64_t last_row_ops;     /* (internal) OPS of the last row taken */
+	uint64_t stats_seen;       /* (internal) `stat` lines seen */
+};
+
+void demo_run_init(struct demo_run *run, struct demo_ctx *ctx, const char *name,
+		   const char *const *columns, size_t ncolumns);
+void demo_run_free(struct demo_run *run);
+
+/* Replays TEXT (a whole trace) with run->opts; returns run->status. */
+int demo_run_replay(struct demo_run *run, const char *text, size_t len);
+
+/* One report line: "# " + the formatted text + newline. */
+void demo_say(const struct demo_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* BYTES as people write sizes: "64 MiB", "384 KiB", "1.5 GiB", "100 B". */
+const char *demo_size(uint64_t bytes, char *buf, size_t len);
+/* BYTES as a size option takes it: "64M", "384K", "100". */
+const char *demo_size_option(uint64_t bytes, char *buf, size_t len);
+
+/* "machine: RAM 16 MiB, swap 256 MiB; replay of N operations took S s". */
+void demo_report_machine(const struct demo_run *run);
+/* A chart of COLUMN against operations, and its peak. */
+void demo_report_chart(const struct demo_run *run, const char *column);
+/* Writes the series to --series FILE with the scenario's name inserted
+ * before the extension, and says where; false if it could not. */
+bool demo_report_series(const struct demo_run *run);
+/* "checker: N checks ran, all passed" (or why not); true if the replay
+ * ended well. */
+bool demo_report_verdict(const struct demo_run *run);
+
+/*
+ * How anonymous memory is held, walked from the processes' maps through
+ * the core's structures (each anon counted once, however many maps and
+ * copy-on-write shares reach it).  The swap leak is swap in use beyond
+ * `slots` counted over every process.
+ */
+struct demo_anons {
+	uint64_t anons;      /* distinct anons reached */
+	uint64_t resident;   /* ... with a frame */
+	uint64_t slots;      /* ... owning a swap slot (paged out, or a clean copy) */
+	uint64_t paged_out;  /* ... owning a slot and no frame */
+};
+/* Counts what PID's map reaches (PID 0: every process's); zeroes if PID
+ * does not exist. */
+void demo_count_anons(struct sim *s, uint64_t pid, struct demo_anons *out);
+/* Swap slots the allocator has in use (0 without swap). */
+uint64_t demo_swap_inuse(void);
+
+/* PATH with NAME inserted before its extension: "swap.csv" + "vm-test"
+ * gives "swap.vm-test.csv"; a PATH without one gets ".NAME" appended. */
+void demo_series_path(const char *path, const char *name, char *buf, size_t len);
+
+#endif
