@@ -15,7 +15,8 @@
  *     live process reaches own, walked from the maps: any difference is a
  *     leak (the checker demands the same at every `check` line);
  *   - the end state at the trace's `stat`, when every child has exited:
- *     swap in use must equal the slots the server's own anons hold;
+ *     swap in use must equal the slots the server's own anons hold, and
+ *     once the server has exited too, no slot may be in use;
  *   - the checker's verdict.
  */
 #include <inttypes.h>
@@ -108,7 +109,7 @@ static void describe(const struct demo_run *run, const struct gen_fork_server_pa
 {
 	char heap[32], opt[32];
 
-	demo_say(run, "a server with a %s heap, four times the RAM, forks %" PRIu64
+	demo_say(run, "a server whose heap (%s) is four times the RAM forks %" PRIu64
 		      " children; each writes %" PRIu64 " heap pages, reads one and exits,",
 		 demo_size(p->heap_bytes, heap, sizeof heap), p->forks, p->child_pages);
 	demo_say(run, "and between forks the server touches %" PRIu64 " pages of its heap", p->server_pages);
@@ -137,11 +138,13 @@ static bool report_end(const struct demo_run *run, const struct fork_server_demo
 		      " resident with a clean swap copy)",
 		 d->end_inuse, d->end_server.slots, d->end_server.paged_out,
 		 d->end_server.slots - d->end_server.paged_out);
-	demo_say(run, "leaked slots: %" PRIu64, leaked);
+	demo_say(run, "leaked slots: %" PRIu64 "; after the server exited: %" PRIu64 " slots in use",
+		 leaked, run->swap_end);
 	demo_say(run, "swap in use against slots live anons own: %s at %zu of %zu samples%s",
 		 d->gaps ? "DIFFERENT" : "equal", d->gaps ? (size_t)d->gaps : run->series.nrows,
 		 run->series.nrows, d->gaps ? " (see the series)" : "");
-	return leaked == 0 && d->end_inuse == d->end_server.slots && d->gaps == 0;
+	return leaked == 0 && d->end_inuse == d->end_server.slots && d->gaps == 0 &&
+	       run->swap_end == 0;
 }
 
 int demo_fork_server(struct demo_ctx *ctx)

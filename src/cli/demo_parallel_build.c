@@ -34,13 +34,21 @@
 #include "sim/trace.h"
 #include "vm/pagedaemon.h"
 
-/* The machine: RAM that holds the build's data and the tables it needs
- * at any one time, not the tables a never-freeing pmap would keep. */
+/*
+ * The machine: RAM that holds the build's data and the tables it needs
+ * at any one time, but not the tables a never-freeing pmap would keep;
+ * no swap, so table pages are all reclaim can give back besides clean
+ * pages; and 10 us of work per trace operation, so that make and the
+ * drivers waiting for their children count as idle (PD_IDLE_NS is 10 ms)
+ * and the page daemon collects their pmaps first.
+ */
 #define PB_RAM_FULL ((uint64_t)5 << 20)
-#define PB_RAM_QUICK ((uint64_t)2 << 20)
-/* Rows of the chart, and its width for RAM. */
+#define PB_RAM_QUICK ((uint64_t)3 << 20)
+#define PB_OP_COST_NS 10000u
+/* Rows of the chart; columns for all of RAM, and for the whole bar. */
 #define PB_ROWS 16
-#define PB_WIDTH 50
+#define PB_WIDTH 30
+#define PB_BAR (3 * PB_WIDTH)
 
 /* One sample: frames by use, and the never-freed figure. */
 struct pb_point {
@@ -141,7 +149,7 @@ static double pb_pct(uint64_t part, uint64_t whole)
  * at RAM (PB_WIDTH columns), '>' if the bar runs past the chart. */
 static void pb_bar(FILE *out, uint64_t held, uint64_t never, uint64_t nframes)
 {
-	uint64_t cols = PB_WIDTH * 2, h = held * PB_WIDTH / nframes, n = never * PB_WIDTH / nframes;
+	uint64_t cols = PB_BAR, h = held * PB_WIDTH / nframes, n = never * PB_WIDTH / nframes;
 
 	for (uint64_t c = 0; c < cols; c++) {
 		if (c >= n && c > PB_WIDTH)
@@ -265,6 +273,8 @@ int demo_parallel_build(struct demo_ctx *ctx)
 	if (text == NULL)
 		return 1;
 	o.ram_bytes = ctx->quick ? PB_RAM_QUICK : PB_RAM_FULL;
+	o.dev.swap_bytes = 0;
+	o.dev.op_cost_ns = PB_OP_COST_NS;
 	o.verify = true;
 	o.check_every = ctx->quick ? 1 : 64;
 	o.out = fopen("/dev/null", "w");
@@ -273,9 +283,10 @@ int demo_parallel_build(struct demo_ctx *ctx)
 	o.sample_every = 1;
 	fprintf(ctx->out, "# make -j%u, %u units (cc -> cc1 -> as); cc1: %u libraries 1 GiB apart, "
 			  "%u bursts of %u pages one per 2 MiB\n"
-			  "# RAM %.1f MiB; --verify, checker every %" PRIu64 " operations\n",
+			  "# RAM %.1f MiB, no swap, %u us per operation; --verify, checker every %"
+			  PRIu64 " operations\n",
 		p.jobs, p.units, p.libs, p.bursts, p.burst_pages, pb_mib(o.ram_bytes / VM_PAGE_SIZE),
-		o.check_every);
+		PB_OP_COST_NS / 1000, o.check_every);
 	status = o.out != NULL
 		? replay_run_reader(trace_reader_from_buffer("parallel-build", text, len), &o)
 		: REPLAY_FAILED;

@@ -10,8 +10,9 @@
  * about anons, amaps or copy-on-write.
  *
  * When the fault handler says no: segv or sigbus stops the operation with
- * its line; VM_ENOMEM (nothing reclaimable) runs the OOM killer and
- * retries unless the process itself was chosen.
+ * its line; VM_EIO (a swap read failed) kills the process that needed the
+ * page, `P killed io`; VM_ENOMEM (nothing reclaimable) runs the OOM killer
+ * and retries unless the process itself was chosen.
  */
 #include "mvm/port.h"
 #include "mvm/vm.h"
@@ -52,6 +53,12 @@ static uint8_t *access_byte(struct sim *s, struct sim_proc *p, uint64_t va, bool
 				res->killed_self = true;
 				return NULL;
 			}
+		} else if (err == VM_EIO) {
+			/* The page's data could not be read back: this process,
+			 * and only this one, cannot go on. */
+			sim_proc_kill(s, p, "io", out);
+			res->killed_self = true;
+			return NULL;
 		} else if (err == VM_ESIGBUS) {
 			s->stats.sigbus++;
 			emit_addr(out, TEV_SIGBUS, p->pid, va);

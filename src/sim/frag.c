@@ -445,6 +445,22 @@ static void follow_sync(struct frag_follow *f, struct sim *s)
 	} while (x.ngone == sizeof x.gone / sizeof x.gone[0]);
 }
 
+/*
+ * Whether OP creates a process the follower still thinks alive: then the
+ * machine killed it within the last step (the replayer knew, the
+ * follower will only learn at the sync), so it is forgotten here.
+ */
+static bool follow_stale_create(struct frag_follow *f, const struct trace_op *op)
+{
+	uint64_t target = op->kind == TRACE_SPAWN ? op->pid : op->kind == TRACE_FORK ? op->child : 0;
+
+	if (target == 0 || !trace_pids_live(f->pids, target))
+		return false;
+	frag_clip_forget(f->clip, target);
+	trace_pids_killed(f->pids, target);
+	return true;
+}
+
 /* The next operation the replayer admits; false at the end or on bad input. */
 static bool follow_next(struct frag_follow *f, struct trace_op *op)
 {
@@ -459,13 +475,17 @@ static bool follow_next(struct frag_follow *f, struct trace_op *op)
 		case TRACE_SKIP:
 			continue;
 		case TRACE_BAD:
-			return false;
+			if (!follow_stale_create(f, op) ||
+			    trace_pids_admit(f->pids, op, err, sizeof err) != TRACE_RUN)
+				return false;
+			return true;
 		}
 	}
 }
 
 bool frag_follow_to(struct frag_follow *f, struct sim *s, uint64_t ops)
 {
+	bool one_step = ops == f->applied + 1;
 	struct trace_op op;
 
 	while (f->applied < ops) {
@@ -473,8 +493,10 @@ bool frag_follow_to(struct frag_follow *f, struct sim *s, uint64_t ops)
 			return false;
 		frag_clip_apply(f->clip, &op);
 		f->applied++;
-		/* A fork whose child the machine could not create. */
-		if (op.kind == TRACE_FORK && sim_proc_find(s, op.child) == NULL &&
+		/* A fork whose child the machine could not create (the OOM
+		 * killer took the parent): known for sure only one step at a
+		 * time, since the child may have come and gone within a step. */
+		if (one_step && op.kind == TRACE_FORK && sim_proc_find(s, op.child) == NULL &&
 		    frag_clip_has(f->clip, op.child)) {
 			frag_clip_forget(f->clip, op.child);
 			trace_pids_killed(f->pids, op.child);

@@ -112,13 +112,16 @@ void frag_clip_foreach(const struct frag_clip *c, void (*fn)(void *arg, uint64_t
 		       void *arg);
 
 /*
- * Following a replay.  The replayer samples after every admitted
- * operation (replay_opts.sample with sample_every 1); a follower reads
- * the same trace text with its own reader and process table, and at each
- * sample applies the next admitted operation to its shadow, then drops
- * the shadows of processes the machine no longer has (killed), telling
- * its process table so that it skips their later operations exactly as
- * the replayer does.
+ * Following a replay.  The replayer calls a sampler every so many
+ * admitted operations (replay_opts.sample); a follower reads the same
+ * trace text with its own reader and process table, and at each sample
+ * applies the operations admitted since the last one to its shadow, then
+ * drops the shadows of processes the machine no longer has (killed by
+ * the OOM killer), telling its process table so that it skips their
+ * later operations exactly as the replayer does.  Sampled after every
+ * operation, it is exact; sampled less often, it is exact whenever no
+ * process was killed since the last sample, and otherwise exact again
+ * for every process the machine still has.
  */
 struct frag_follow;
 

@@ -78,10 +78,10 @@ _Static_assert(GEN_WINDOW_SIZE == 64 * PB_1G, "the layout assumes a 64 GiB windo
 struct pb_shape {
 	unsigned text, heap, stack;
 };
-static const struct pb_shape pb_make = {16, 64, 2};
-static const struct pb_shape pb_driver = {16, 8, 2};
-static const struct pb_shape pb_compiler = {64, 16, 4};
-static const struct pb_shape pb_assembler = {32, 16, 2};
+static const struct pb_shape pb_make = {16, 32, 2};
+static const struct pb_shape pb_driver = {8, 4, 2};
+static const struct pb_shape pb_compiler = {32, 8, 4};
+static const struct pb_shape pb_assembler = {16, 4, 2};
 /* Library pages: text written then made r-x, and a data page. */
 #define PB_LIB_TEXT 4u
 
@@ -275,16 +275,26 @@ static void pb_burst_free(struct pb_script *s, struct pb_rng *r, const struct ge
 		(unsigned long long)(base + pb_below(r, len / PB_PAGE) * PB_PAGE), PB_OBJECT);
 }
 
+/* Units differ in size, so jobs end at different times: from half to one
+ * and a half times the mean number of bursts. */
+static unsigned pb_unit_bursts(struct pb_rng *r, const struct gen_pbuild_params *p)
+{
+	unsigned lo = p->bursts / 2 ? p->bursts / 2 : 1;
+
+	return lo + (unsigned)pb_below(r, p->bursts + 1);
+}
+
 static void pb_compiler_run(struct pb_script *s, struct pb_rng *r, const struct gen_pbuild_params *p,
 			    uint64_t pid, unsigned unit)
 {
 	uint64_t len = (uint64_t)p->burst_pages * PB_2M, prev = 0;
+	unsigned bursts = pb_unit_bursts(r, p);
 	bool arena_mapped = false;
 
 	pb_line(s, "%llu exec", (unsigned long long)pid);
 	pb_image(s, pid, &pb_compiler);
 	pb_libs(s, pid, p->libs);
-	for (unsigned b = 0; b < p->bursts; b++) {
+	for (unsigned b = 0; b < bursts; b++) {
 		uint64_t base = pb_burst_base(p, r, unit, b);
 
 		if (b % 2 == 0 || !arena_mapped)
@@ -350,7 +360,7 @@ void gen_pbuild_defaults(struct gen_pbuild_params *p)
 void gen_pbuild_quick(struct gen_pbuild_params *p)
 {
 	*p = (struct gen_pbuild_params){
-		.seed = 1, .jobs = 3, .units = 6, .bursts = 8, .burst_pages = 32, .libs = 4,
+		.seed = 1, .jobs = 3, .units = 6, .bursts = 12, .burst_pages = 32, .libs = 4,
 	};
 }
 

@@ -20,7 +20,7 @@ struct gen_pbuild_params {
 	uint64_t seed;
 	unsigned jobs;         /* -j: compilations at once (default 4) */
 	unsigned units;        /* compilation units in the build (default 16) */
-	unsigned bursts;       /* allocation bursts per compiler (default 16) */
+	unsigned bursts;       /* mean allocation bursts per compiler (default 16) */
 	unsigned burst_pages;  /* pages per burst, one per 2 MiB (default 48) */
 	unsigned libs;         /* libraries per compiler, 1 GiB apart (default 6) */
 	bool checks;           /* a `check` line after each unit (default false) */

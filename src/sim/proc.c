@@ -99,6 +99,13 @@ static void emit_killed(struct trace_events *out, uint64_t pid, const char *why)
 	ev->word = why;
 }
 
+void sim_proc_kill(struct sim *s, struct sim_proc *p, const char *why, struct trace_events *out)
+{
+	port_log(1, "killing process %llu: %s", (unsigned long long)p->pid, why);
+	emit_killed(out, p->pid, why);
+	proc_remove(s, p);
+}
+
 void sim_proc_spawn(struct sim *s, uint64_t pid, struct trace_events *out, struct sim_result *res)
 {
 	struct vm_map *map;

@@ -101,6 +101,8 @@ void sim_proc_fork(struct sim *s, struct sim_proc *parent, uint64_t child,
 		   struct trace_events *out, struct sim_result *res);
 void sim_proc_exec(struct sim *s, struct sim_proc *p);
 void sim_proc_exit(struct sim *s, struct sim_proc *p);
+/* Ends P, printing `P killed WHY` (WHY is one word: "io", "oom"). */
+void sim_proc_kill(struct sim *s, struct sim_proc *p, const char *why, struct trace_events *out);
 /*
  * The core found no memory for P's operation: kill the process with the
  * largest footprint (P included), print its `killed oom` line, and return

@@ -4,10 +4,14 @@
 # For each seed, `mvm gen random` prints a trace with deep fork trees,
 # every anonymous-memory operation, errors, and exits of every process at
 # the end followed by `check` (so every frame must be free by then).  It
-# is replayed with --verify --check-every 1 at a large RAM and at a RAM
-# so small that reclaim and the OOM killer run; any disagreement with the
-# model, broken invariant, crash or sanitizer report fails the test with
-# the seed and the command to reproduce it.
+# is replayed three ways, each with --verify --check-every 1:
+#   64M RAM              the reference run;
+#   256K RAM with swap   most pages live in swap: the output lines must be
+#                        identical to the reference run (transparency);
+#   384K RAM, no swap    memory runs out: the OOM killer runs, and the
+#                        model and the checker must still agree.
+# Any disagreement, broken invariant, crash or sanitizer report fails the
+# test with the seed and a command that reproduces it.
 # Usage: test_random.sh MVM SRC BUILD; MVM_RANDOM_SEEDS (default 300).
 set -u
 mvm=$1
@@ -16,18 +20,31 @@ fail=0
 kills=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+run() { # NAME ARGS...: replay $tmp/t, output lines without # lines in $tmp/NAME
+	local name=$1
+	shift
+	if ! "$mvm" replay --verify --check-every 1 "$@" "$tmp/t" > "$tmp/raw" 2> "$tmp/err"; then
+		echo "FAIL: seed $seed ($name):"
+		echo "  mvm gen random --seed $seed --no-files | mvm replay --verify --check-every 1 $* -"
+		head -12 "$tmp/err"
+		return 1
+	fi
+	grep -v '^#' "$tmp/raw" > "$tmp/$name"
+}
+
 for seed in $(seq 1 "$seeds"); do
 	"$mvm" gen random --seed "$seed" --no-files > "$tmp/t" || { echo "FAIL: gen seed $seed"; exit 1; }
-	for ram in 64M 384K; do
-		if ! "$mvm" replay --ram "$ram" --verify --check-every 1 "$tmp/t" > "$tmp/out" 2> "$tmp/err"; then
-			echo "FAIL: seed $seed, ram $ram:"
-			echo "  mvm gen random --seed $seed --no-files | mvm replay --ram $ram --verify --check-every 1 -"
-			head -12 "$tmp/err"
-			fail=1
-			break 2
-		fi
-		kills=$((kills + $(grep -c ' killed ' "$tmp/out")))
-	done
+	run big --ram 64M || { fail=1; break; }
+	run swapped --ram 256K || { fail=1; break; }
+	if ! cmp -s "$tmp/big" "$tmp/swapped"; then
+		echo "FAIL: seed $seed: output at 256K with swap differs from 64M:"
+		diff "$tmp/big" "$tmp/swapped" | head -10
+		fail=1
+		break
+	fi
+	run oom --ram 384K --swap 0 || { fail=1; break; }
+	kills=$((kills + $(grep -c ' killed ' "$tmp/oom")))
 done
-echo "random: $seeds seeds at 64M and 384K, $kills OOM kills verified, $([ $fail = 0 ] && echo all passed || echo FAILED)"
+echo "random: $seeds seeds; 256K+swap identical to 64M; $kills OOM kills verified at 384K without swap; $([ $fail = 0 ] && echo all passed || echo FAILED)"
 exit $fail
