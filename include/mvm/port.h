@@ -75,7 +75,8 @@ void port_tlb_flush_asid(uint32_t asid);
  * work).  The core waits for memory or data by calling port_io_wait().
  */
 enum port_dev {
-	PORT_DEV_SWAP,
+	PORT_DEV_SWAP,  /* the swap device: blocks are slots */
+	PORT_DEV_FILE,  /* the file pager: blocks are pages of one file */
 	PORT_DEV_COUNT
 };
 
@@ -95,6 +96,18 @@ struct port_io {
 	uint8_t dev;                         /* enum port_dev */
 	uint16_t npages;                     /* 1 .. PORT_IO_MAX_PAGES */
 	uint64_t block;                      /* first page-sized block */
+	/*
+	 * PORT_DEV_FILE only.  The file pager is an external pager in Mach's
+	 * sense (a Hurd translator): a read is its data_request, answered by
+	 * data_supply (done()); a write is its data_return, acknowledged by
+	 * done().  FILE names the host's file; PAGER the pager serving it
+	 * (the core caps its data_returns in flight per pager); LIMIT is the
+	 * file's size in bytes: a write stores only bytes below it, and a read
+	 * returns zeros for bytes at or past the host file's end.
+	 */
+	uint64_t file;
+	uint64_t limit;
+	uint32_t pager;
 	uint8_t *data[PORT_IO_MAX_PAGES];    /* page buffers (frames' bytes) */
 	port_io_done_fn done;
 	void *arg;

@@ -58,6 +58,8 @@ enum vm_advice {
 	VM_ADV_DOFORK,
 };
 enum vm_err vm_madvise(struct vm_map *map, vaddr_t addr, uint64_t len, enum vm_advice adv);
+/* Writes the dirty pages of shared file mappings in the range back to
+ * their files and waits for them; VM_ENOMAP if a page is unmapped. */
 enum vm_err vm_msync(struct vm_map *map, vaddr_t addr, uint64_t len);
 
 /*
@@ -65,6 +67,42 @@ enum vm_err vm_msync(struct vm_map *map, vaddr_t addr, uint64_t len);
  * VM_ESIGBUS, VM_EIO, or VM_ENOMEM when nothing can be reclaimed.
  */
 enum vm_err vm_fault(struct vm_map *map, vaddr_t va, enum vm_access access);
+
+/*
+ * Files.  The host owns the names and the bytes on its disk; the core owns
+ * the page cache: one vm_object per file, whose pages every mapping, every
+ * pread and every pwrite share (there is no second copy).  Pages come in
+ * and go back through the file pager (PORT_DEV_FILE in port.h).
+ */
+struct vm_file_config {
+	uint64_t dirty_max;      /* potentially dirty file pages at most (0: RAM/8) */
+	uint32_t pager_inflight; /* data_returns in flight per pager at most (0: 8) */
+};
+void vm_file_configure(const struct vm_file_config *cfg);
+
+/* The cache object for the host's file HANDLE served by PAGER, SIZE bytes
+ * long; NULL if no memory (after reclaim). */
+struct vm_object *vm_file_create(uint64_t handle, uint32_t pager, uint64_t size);
+uint64_t vm_file_size(const struct vm_object *obj);
+/* The host rewrote the file in place (trace `file`): every cached page is
+ * dropped (unmapped everywhere; dirty ones discarded), the size is SIZE. */
+void vm_file_replaced(struct vm_object *obj, uint64_t size);
+
+/* pread: SINK receives the bytes in order; *DONE says how many.  Stops at
+ * the end of the file.  VM_ENOMEM (retry from *DONE), VM_EIO. */
+typedef void (*vm_file_sink)(void *arg, const uint8_t *bytes, size_t n);
+enum vm_err vm_file_read(struct vm_object *obj, uint64_t off, uint64_t len,
+			 vm_file_sink sink, void *arg, uint64_t *done);
+/* pwrite: SOURCE fills the bytes of file offset OFF onwards; the file
+ * grows if needed.  VM_ENOMEM (retry from *DONE), VM_EIO. */
+typedef void (*vm_file_source)(void *arg, uint64_t off, uint8_t *bytes, size_t n);
+enum vm_err vm_file_write(struct vm_object *obj, uint64_t off, uint64_t len,
+			  vm_file_source source, void *arg, uint64_t *done);
+/* Writes every dirty cached page of the file back and waits (shutdown, or
+ * the host wanting the file's bytes on its disk). */
+enum vm_err vm_file_sync(struct vm_object *obj);
+/* All files (at shutdown). */
+void vm_file_sync_all(void);
 
 /* The CPU is about to run MAP's process (context switch). */
 void vm_map_activate(struct vm_map *map);

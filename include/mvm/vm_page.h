@@ -19,7 +19,8 @@
  *   PTP      a page-table page of owner.pmap; aux = valid entries.
  *   PV       a pv-entry chunk of owner.pmap; aux = entries in use.
  *   ANON     the data of one anon (owner.anon), on a paging queue.
- *   OBJECT   page u.pindex of owner.object, on a paging queue.
+ *   OBJECT   page u.pindex of owner.object (a file's page cache), on the
+ *            FILE, DIRTY or LAUNDRY queue.
  * pv (the pmap's machine-dependent part) lists the mappings of ANON and
  * OBJECT pages.
  */
@@ -46,6 +47,8 @@ enum vm_page_queue {
 	VM_PQ_ACTIVE,
 	VM_PQ_INACTIVE,
 	VM_PQ_LAUNDRY,
+	VM_PQ_FILE,   /* clean file pages (and ones being read) */
+	VM_PQ_DIRTY,  /* dirty file pages, in the order they were dirtied */
 	VM_PQ_COUNT
 };
 

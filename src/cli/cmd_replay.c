@@ -1,10 +1,11 @@
 /*
  * cmd_replay.c - `mvm replay [OPTIONS] TRACE|-`.
  *
- * The device and injection options are checked here, so that a bad
- * value exits 2 before anything boots; whether a --swap-file can be
- * created is known only at boot.
+ * The device, file and injection options are checked here, so that a
+ * bad value exits 2 before anything boots; whether a --swap-file can be
+ * created, or a --files directory opened, is known only at boot.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,53 @@ static bool device_option(int argc, char **argv, int *i, const char *cmd, struct
 	return true;
 }
 
+/* --dirty-max N (pages) or N% (of RAM). */
+static void dirty_max_option(const char *v, const char *cmd, struct sim_files_config *f)
+{
+	size_t n = strlen(v);
+	char num[32];
+
+	f->dirty_max_percent = n > 0 && v[n - 1] == '%';
+	snprintf(num, sizeof num, "%.*s", (int)(f->dirty_max_percent ? n - 1 : n), v);
+	if (n >= sizeof num || !cli_parse_number(num, &f->dirty_max))
+		cli_usage_error(cmd, "--dirty-max: \"%s\" is not a number of pages or a percentage "
+				     "(like 512 or 12%%)", v);
+	if (f->dirty_max == 0)
+		cli_usage_error(cmd, "--dirty-max: at least 1 page, or 1%%");
+	if (f->dirty_max_percent && f->dirty_max > 100)
+		cli_usage_error(cmd, "--dirty-max: %" PRIu64 "%% is more than all of RAM",
+				f->dirty_max);
+}
+
+/* --files, --dirty-max, --pager-inflight, --pager-latency, --pager-rate. */
+static bool file_option(int argc, char **argv, int *i, const char *cmd, struct replay_opts *o)
+{
+	const char *v;
+	uint64_t n;
+
+	if (cli_take_value(argc, argv, i, "--files", &v)) {
+		if (*v == '\0')
+			cli_usage_error(cmd, "--files: expected a directory");
+		o->files.dir = v;
+	} else if (cli_take_value(argc, argv, i, "--dirty-max", &v)) {
+		dirty_max_option(v, cmd, &o->files);
+	} else if (cli_take_value(argc, argv, i, "--pager-inflight", &v)) {
+		if (!cli_parse_number(v, &n) || n == 0 || n > UINT32_MAX)
+			cli_usage_error(cmd, "--pager-inflight: \"%s\" is not a number from 1 to %" PRIu32,
+					v, UINT32_MAX);
+		o->files.pager_inflight = (uint32_t)n;
+	} else if (cli_take_value(argc, argv, i, "--pager-latency", &v)) {
+		if (!cli_parse_number(v, &o->dev.pager_latency_ns))
+			cli_usage_error(cmd, "--pager-latency: \"%s\" is not a number of nanoseconds", v);
+	} else if (cli_take_value(argc, argv, i, "--pager-rate", &v)) {
+		if (!cli_parse_number(v, &o->dev.pager_rate_mbps))
+			cli_usage_error(cmd, "--pager-rate: \"%s\" is not a number of MB/s", v);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o)
 {
 	int i;
@@ -52,7 +100,7 @@ int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opt
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		const char *v;
 
-		if (device_option(argc, argv, &i, cmd, o))
+		if (device_option(argc, argv, &i, cmd, o) || file_option(argc, argv, &i, cmd, o))
 			continue;
 		if (cli_take_value(argc, argv, &i, "--ram", &v)) {
 			if (!cli_parse_size(v, &o->ram_bytes))

@@ -170,6 +170,7 @@ int demo_fork_server(struct demo_ctx *ctx)
 	free(text);
 	describe(&run, &p);
 	demo_report_machine(&run);
+	demo_say(&run, "swap in use over the run, in 4 KiB slots:");
 	demo_report_chart(&run, "swap_inuse");
 	ok = report_end(&run, &d);
 	ok = demo_report_series(&run) && ok;

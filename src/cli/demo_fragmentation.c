@@ -220,8 +220,9 @@ static bool report_end(const struct demo_run *run, const struct frag_demo *d)
 		      "; for no known reason: %" PRIu64, d->points_shared, d->points_other);
 	demo_say(run, "sharing: at %" PRIu64 " points process 1 had entries holding pages shared "
 		      "copy-on-write with a child;", d->cow_points);
-	demo_say(run, "  NetBSD and Linux would keep such neighbours apart, mvm joins their amaps "
-		      "(radix trees keyed by page number), so no point needed the excuse");
+	demo_say(run, "  mvm joins private neighbours whatever their amaps share (the amaps are radix "
+		      "trees keyed by page number),");
+	demo_say(run, "  where NetBSD and Linux keep them apart, so sharing never forbids a join here");
 	if (d->points_other != 0)
 		demo_say(run, "BUG: process %" PRIu64 " was above its minimum at ops %" PRIu64
 			      " with no sharing to explain it", d->first_other_pid, d->first_other_ops);
@@ -244,7 +245,7 @@ int demo_fragmentation(struct demo_ctx *ctx)
 	frag_params(ctx, &p);
 	run.opts.verify = true;
 	if (run.opts.check_every == 0)
-		run.opts.check_every = ctx->quick ? 1 : 10;
+		run.opts.check_every = 1;
 	text = frag_trace(&p, &len);
 	d.follow = text != NULL ? frag_follow_create(text, len) : NULL;
 	if (d.follow == NULL) {

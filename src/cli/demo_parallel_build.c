@@ -1,6 +1,6 @@
 /*
- * demo_parallel_build.c - `mvm demo` scenario "parallel-build": a pmap
- * that never panics, on a machine barely big enough.
+ * demo_parallel_build.c - a pmap that never panics, on a machine barely
+ * big enough for a parallel build.
  *
  * In 1998 parallel builds killed small NetBSD machines twice over: the
  * arm32 pmap kept every level-2 table page until the process exited
@@ -11,213 +11,192 @@
  * whose RAM is smaller than the table pages a never-freeing pmap would
  * hold, with the reference model and the consistency checker watching.
  *
- * It samples after every operation: table pages held, and the "never
- * freed" figure, the sum over live processes of the table pages their
- * pmaps ever allocated (what a pmap that gave none back before exit
- * would hold; counted, not simulated).  The report charts both over time
- * against RAM, gives their peaks, where memory was at the peak, and what
- * reclaim did.  The scenario passes when the model and the checker agree,
- * no process was killed, and the never-freed figure exceeded RAM.
+ * It samples after every operation: frames by use, and the "never freed"
+ * figure, the sum over live processes of the table pages their pmaps
+ * ever allocated (what a pmap that gave none back before exit would hold;
+ * counted, not simulated).  The report charts table pages held and the
+ * never-freed figure against RAM, gives both peaks, where memory was at
+ * the peak of table pages, and what reclaim did.
  *
- * The samples are kept here as plain figures (struct pb_point); when the
- * shared series module lands, pb_sample is the one place to feed it.
+ * What makes the scenario fail: the model or the checker disagreeing, a
+ * process killed, table pages left once every process has exited, or a
+ * never-freed peak that fits in RAM (then the machine shows nothing).
  */
 #include <inttypes.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "demo.h"
+#include "demo_run.h"
 #include "mvm/pmap.h"
 #include "mvm/vm_page.h"
 #include "sim/gen_parallel_build.h"
 #include "sim/sim.h"
-#include "sim/trace.h"
 #include "vm/pagedaemon.h"
 
 /*
  * The machine: RAM that holds the build's data and the tables it needs
  * at any one time, but not the tables a never-freeing pmap would keep;
- * no swap, so table pages are all reclaim can give back besides clean
- * pages; and 10 us of work per trace operation, so that make and the
- * drivers waiting for their children count as idle (PD_IDLE_NS is 10 ms)
- * and the page daemon collects their pmaps first.
+ * no swap, so that table pages are all reclaim can give back besides
+ * clean pages; and 50 us of work per trace operation, so that make and
+ * the drivers waiting for their children count as idle (the page daemon's
+ * PD_IDLE_NS is 10 ms) and their pmaps are collected first.
  */
 #define PB_RAM_FULL ((uint64_t)5 << 20)
 #define PB_RAM_QUICK ((uint64_t)3 << 20)
-#define PB_OP_COST_NS 10000u
-/* Rows of the chart; columns for all of RAM, and for the whole bar. */
+#define PB_OP_COST_NS 50000u
+/* The chart: rows (slices of the run), columns for all of RAM and in all. */
 #define PB_ROWS 16
 #define PB_WIDTH 30
 #define PB_BAR (3 * PB_WIDTH)
 
-/* One sample: frames by use, and the never-freed figure. */
-struct pb_point {
-	uint64_t ops;
-	uint64_t ptp, never_freed, user, pv, kmem, free;
-	uint64_t procs;
-};
+enum { COL_OPS, COL_PTP, COL_NEVER, COL_USER, COL_PV, COL_KMEM, COL_FREE, COL_PROCS, NCOLS };
+static const char *const columns[NCOLS] = {"ops", "table_pages", "never_freed", "user_pages",
+					   "pv_pages", "core_metadata", "free", "procs"};
 
-/* Everything the report needs, captured before the machine shuts down. */
-struct pb_run {
-	struct pb_point *pt;
-	size_t n, cap;
-	bool oom;                  /* out of host memory for samples */
+/* What the series does not hold: the machine's counters as they ended. */
+struct pbuild_demo {
 	uint64_t nframes, nboot;
-	struct pb_point peak;      /* the sample with the most table pages */
-	uint64_t never_freed_peak; /* exact: sim_stats, and the live figure */
-	uint64_t ptp_allocated;    /* all table pages the run allocated */
-	uint64_t ptp_left;         /* table pages held at the end */
+	uint64_t never_freed_peak;  /* exact: taken before every exit */
+	uint64_t ptp_allocated;     /* every table page the run allocated */
 	struct sim_stats stats;
 	struct pmap_global_stats pmap;
 	struct vm_pagedaemon_stats daemon;
 };
 
-static struct pb_point pb_point_now(struct sim *s, uint64_t ops)
+/* Every operation (sample_every 1), so the last call leaves the end state. */
+static void sample(struct demo_run *run, struct sim *s, uint64_t ops, uint64_t *row)
 {
+	struct pbuild_demo *d = run->arg;
 	const uint64_t *u = vm_phys.by_use;
+	uint64_t never = sim_ptp_never_freed(s);
 
-	return (struct pb_point){
-		.ops = ops,
-		.ptp = u[VM_PAGE_PTP],
-		.never_freed = sim_ptp_never_freed(s),
-		.user = u[VM_PAGE_ANON] + u[VM_PAGE_OBJECT],
-		.pv = u[VM_PAGE_PV],
-		.kmem = u[VM_PAGE_KMEM],
-		.free = u[VM_PAGE_FREE],
-		.procs = trace_hash_count(&s->procs),
-	};
-}
-
-static void pb_push(struct pb_run *run, const struct pb_point *p)
-{
-	if (run->n == run->cap) {
-		size_t cap = run->cap ? run->cap * 2 : 1024;
-		struct pb_point *v = realloc(run->pt, cap * sizeof *v);
-
-		if (v == NULL) {
-			run->oom = true;
-			return;
-		}
-		run->pt = v;
-		run->cap = cap;
-	}
-	run->pt[run->n++] = *p;
-}
-
-/* Sum of ptp_allocated over every pmap the run had, live or gone. */
-static uint64_t pb_ptp_allocated(struct sim *s)
-{
-	return s->stats.ptp_allocated_gone + sim_ptp_never_freed(s);
-}
-
-static void pb_sample(void *arg, struct sim *s, uint64_t ops, bool at_end)
-{
-	struct pb_run *run = arg;
-	struct pb_point p = pb_point_now(s, ops);
-
-	pb_push(run, &p);
-	if (p.ptp > run->peak.ptp)
-		run->peak = p;
-	if (p.never_freed > run->never_freed_peak)
-		run->never_freed_peak = p.never_freed;
-	if (!at_end)
-		return;
-	if (s->stats.ptp_never_freed_peak > run->never_freed_peak)
-		run->never_freed_peak = s->stats.ptp_never_freed_peak;
-	run->nframes = vm_phys.nframes;
-	run->nboot = vm_phys.nboot;
-	run->ptp_allocated = pb_ptp_allocated(s);
-	run->ptp_left = p.ptp;
-	run->stats = s->stats;
-	pmap_get_global_stats(&run->pmap);
-	run->daemon = vm_pagedaemon_stats;
+	(void)ops;
+	row[COL_PTP] = u[VM_PAGE_PTP];
+	row[COL_NEVER] = never;
+	row[COL_USER] = u[VM_PAGE_ANON] + u[VM_PAGE_OBJECT];
+	row[COL_PV] = u[VM_PAGE_PV];
+	row[COL_KMEM] = u[VM_PAGE_KMEM];
+	row[COL_FREE] = u[VM_PAGE_FREE];
+	row[COL_PROCS] = trace_hash_count(&s->procs);
+	d->nframes = vm_phys.nframes;
+	d->nboot = vm_phys.nboot;
+	d->never_freed_peak = s->stats.ptp_never_freed_peak > never ? s->stats.ptp_never_freed_peak
+								    : never;
+	d->ptp_allocated = s->stats.ptp_allocated_gone + never;
+	d->stats = s->stats;
+	pmap_get_global_stats(&d->pmap);
+	d->daemon = vm_pagedaemon_stats;
 }
 
 /* ---- the report ---- */
 
-static double pb_mib(uint64_t frames)
-{
-	return (double)frames * VM_PAGE_SIZE / (1024.0 * 1024.0);
-}
-
-static double pb_pct(uint64_t part, uint64_t whole)
+static double pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-/* One row: '#' table pages held, '.' up to the never-freed figure, '|'
- * at RAM (PB_WIDTH columns), '>' if the bar runs past the chart. */
-static void pb_bar(FILE *out, uint64_t held, uint64_t never, uint64_t nframes)
+static const char *frames_size(uint64_t frames, char *buf, size_t len)
 {
-	uint64_t cols = PB_BAR, h = held * PB_WIDTH / nframes, n = never * PB_WIDTH / nframes;
+	return demo_size(frames * VM_PAGE_SIZE, buf, len);
+}
 
-	for (uint64_t c = 0; c < cols; c++) {
-		if (c >= n && c > PB_WIDTH)
-			break;
-		if (c == cols - 1 && n >= cols)
+/* One row: '#' table pages held, '.' on to the never-freed figure, '|'
+ * at RAM (PB_WIDTH columns), '>' if the bar runs past the chart. */
+static void bar(FILE *out, uint64_t held, uint64_t never, uint64_t nframes)
+{
+	uint64_t h = held * PB_WIDTH / nframes, n = never * PB_WIDTH / nframes;
+
+	for (uint64_t c = 0; c < PB_BAR && (c < n || c <= PB_WIDTH); c++) {
+		if (c == PB_BAR - 1 && n > PB_BAR)
 			fputc('>', out);
 		else if (c < h)
 			fputc('#', out);
-		else if (c < n)
-			fputc(c == PB_WIDTH ? '|' : '.', out);
+		else if (c == PB_WIDTH)
+			fputc('|', out);
 		else
-			fputc(c == PB_WIDTH ? '|' : ' ', out);
+			fputc(c < n ? '.' : ' ', out);
 	}
 	fputc('\n', out);
 }
 
-/* The run in PB_ROWS slices of operations, each at its largest values. */
-static void pb_chart(FILE *out, const struct pb_run *run)
+/* Both figures on one chart, PB_ROWS slices of the run, each at its largest. */
+static void chart(const struct demo_run *run, const struct pbuild_demo *d)
 {
-	size_t per = (run->n + PB_ROWS - 1) / PB_ROWS;
+	const struct series *s = &run->series;
+	size_t per = (s->nrows + PB_ROWS - 1) / PB_ROWS;
 
-	fprintf(out, "# table pages over time ('#' held, '.' a never-freeing pmap would hold "
-		     "as well, '|' all of RAM: %" PRIu64 " frames)\n",
-		run->nframes);
-	fprintf(out, "#   %-15s %6s %7s\n", "operations", "held", "never");
-	for (size_t i = 0; per > 0 && i < run->n; i += per) {
+	demo_say(run, "table pages over time: '#' held, '.' what a never-freeing pmap would hold "
+		      "besides, '|' all of RAM (%" PRIu64 " frames)", d->nframes);
+	demo_say(run, "  %-15s %6s %7s", "operations", "held", "never");
+	for (size_t i = 0; per > 0 && i < s->nrows; i += per) {
+		size_t end = i + per < s->nrows ? i + per : s->nrows;
 		uint64_t held = 0, never = 0;
-		size_t end = i + per < run->n ? i + per : run->n;
 
 		for (size_t k = i; k < end; k++) {
-			if (run->pt[k].ptp > held)
-				held = run->pt[k].ptp;
-			if (run->pt[k].never_freed > never)
-				never = run->pt[k].never_freed;
+			held = series_get(s, k, COL_PTP) > held ? series_get(s, k, COL_PTP) : held;
+			never = series_get(s, k, COL_NEVER) > never ? series_get(s, k, COL_NEVER) : never;
 		}
-		fprintf(out, "#   %6" PRIu64 "-%-8" PRIu64 " %6" PRIu64 " %7" PRIu64 " ",
-			run->pt[i].ops, run->pt[end - 1].ops, held, never);
-		pb_bar(out, held, never, run->nframes);
+		fprintf(run->ctx->out, "#   %6" PRIu64 "-%-8" PRIu64 " %6" PRIu64 " %7" PRIu64 " ",
+			series_get(s, i, COL_OPS), series_get(s, end - 1, COL_OPS), held, never);
+		bar(run->ctx->out, held, never, d->nframes);
 	}
 }
 
-static void pb_figures(FILE *out, const struct pb_run *run)
+static void figures(const struct demo_run *run, const struct pbuild_demo *d)
 {
-	const struct pb_point *pk = &run->peak;
+	size_t pk = series_peak_row(&run->series, COL_PTP);
+	uint64_t peak = series_get(&run->series, pk, COL_PTP);
+	uint64_t left = series_get(&run->series, run->series.nrows - 1, COL_PTP);
+	char a[32], b[32];
 
-	fprintf(out, "# table pages: peak %" PRIu64 " held at once (%.1f MiB, %.0f%% of RAM); "
-		     "%" PRIu64 " allocated in all and freed as they emptied, %" PRIu64 " left\n",
-		pk->ptp, pb_mib(pk->ptp), pb_pct(pk->ptp, run->nframes), run->ptp_allocated,
-		run->ptp_left);
-	fprintf(out, "# never freed: a pmap that kept its table pages until exit would have held "
-		     "%" PRIu64 " at once (%.1f MiB, %.0f%% of RAM)\n",
-		run->never_freed_peak, pb_mib(run->never_freed_peak),
-		pb_pct(run->never_freed_peak, run->nframes));
-	fprintf(out, "# at the peak (after op %" PRIu64 ", %" PRIu64 " processes): user %" PRIu64
-		     ", tables %" PRIu64 ", pv %" PRIu64 ", core metadata %" PRIu64 ", boot %" PRIu64
-		     ", free %" PRIu64 " frames\n",
-		pk->ops, pk->procs, pk->user, pk->ptp, pk->pv, pk->kmem, run->nboot, pk->free);
-	fprintf(out, "# reclaim: idle pmaps collected %" PRIu64 ", emergency reclaims %" PRIu64
-		     ", frames freed by collection %" PRIu64 "; pmap_enter failures %" PRIu64
-		     " (table page) %" PRIu64 " (pv), each retried after reclaim; oom kills %" PRIu64
-		     "\n",
-		run->daemon.idle_collections, run->daemon.emergency, run->daemon.pmap_frames,
-		run->pmap.enter_fail_ptp, run->pmap.enter_fail_pv, run->stats.oom_kills);
+	demo_say(run, "table pages: at most %" PRIu64 " held at once (%s, %.0f%% of RAM); %" PRIu64
+		      " allocated in the run and freed as they emptied, %" PRIu64 " left at the end",
+		 peak, frames_size(peak, a, sizeof a), pct(peak, d->nframes), d->ptp_allocated, left);
+	demo_say(run, "never freed: pmaps that kept their table pages until exit would have held %"
+		      PRIu64 " at once (%s, %.0f%% of RAM: %s)",
+		 d->never_freed_peak, frames_size(d->never_freed_peak, b, sizeof b),
+		 pct(d->never_freed_peak, d->nframes),
+		 d->never_freed_peak > d->nframes ? "more than the machine has" : "it would fit");
+	demo_say(run, "memory at the peak of table pages (after op %" PRIu64 ", %" PRIu64
+		      " processes), in frames: user %" PRIu64 ", tables %" PRIu64 ", pv %" PRIu64
+		      ", core metadata %" PRIu64 ", boot %" PRIu64 ", free %" PRIu64,
+		 series_get(&run->series, pk, COL_OPS), series_get(&run->series, pk, COL_PROCS),
+		 series_get(&run->series, pk, COL_USER), peak, series_get(&run->series, pk, COL_PV),
+		 series_get(&run->series, pk, COL_KMEM), d->nboot,
+		 series_get(&run->series, pk, COL_FREE));
+	demo_say(run, "reclaim: %" PRIu64 " idle pmaps collected, %" PRIu64 " emergency reclaims, %"
+		      PRIu64 " frames freed by collection; pmap_enter failed %" PRIu64
+		      " times for a table page and %" PRIu64 " for a pv chunk, each retried after "
+		      "reclaim",
+		 d->daemon.idle_collections, d->daemon.emergency, d->daemon.pmap_frames,
+		 d->pmap.enter_fail_ptp, d->pmap.enter_fail_pv);
+}
+
+/* What the scenario demonstrates, beyond the model and the checker. */
+static bool judge(const struct demo_run *run, const struct pbuild_demo *d)
+{
+	uint64_t left = series_get(&run->series, run->series.nrows - 1, COL_PTP);
+	bool ok = true;
+
+	if (run->oom_kills != 0) {
+		demo_say(run, "FAILED: %" PRIu64 " processes were killed", run->oom_kills);
+		ok = false;
+	}
+	if (d->never_freed_peak <= d->nframes) {
+		demo_say(run, "FAILED: the never-freed figure fits in RAM: the machine is too big "
+			      "to show anything");
+		ok = false;
+	}
+	if (left != 0) {
+		demo_say(run, "FAILED: %" PRIu64 " table pages held after every process exited", left);
+		ok = false;
+	}
+	return ok;
 }
 
 /* ---- the scenario ---- */
 
-static char *pb_trace(const struct gen_pbuild_params *p, size_t *len)
+static char *pbuild_trace(const struct gen_pbuild_params *p, size_t *len)
 {
 	char *text = NULL;
 	FILE *t = open_memstream(&text, len);
@@ -233,79 +212,60 @@ static char *pb_trace(const struct gen_pbuild_params *p, size_t *len)
 	return text;
 }
 
-/* What the scenario demonstrates, beyond the model and the checker. */
-static bool pb_held(FILE *out, const struct pb_run *run)
+static void describe(const struct demo_run *run, const struct gen_pbuild_params *p)
 {
-	bool ok = true;
-
-	if (run->stats.oom_kills != 0) {
-		fprintf(out, "# FAILED: %" PRIu64 " processes were killed\n", run->stats.oom_kills);
-		ok = false;
-	}
-	if (run->never_freed_peak <= run->nframes) {
-		fprintf(out, "# FAILED: never-freed table pages (%" PRIu64 ") did not exceed RAM (%" PRIu64
-			     " frames): the machine is too big to show anything\n",
-			run->never_freed_peak, run->nframes);
-		ok = false;
-	}
-	if (run->ptp_left != 0) {
-		fprintf(out, "# FAILED: %" PRIu64 " table pages held after every process exited\n",
-			run->ptp_left);
-		ok = false;
-	}
-	return ok;
+	demo_say(run, "make -j%u builds %u units; each cc execs, forks cc1 and then as; cc1 maps %u "
+		      "libraries 1 GiB apart", p->jobs, p->units, p->libs);
+	demo_say(run, "and allocates in bursts (%u on average) of %u pages, one per 2 MiB, freed by "
+		      "munmap or madvise dontneed", p->bursts, p->burst_pages);
+	demo_say(run, "trace: mvm gen parallel-build --seed %" PRIu64 " --jobs %u --units %u "
+		      "--bursts %u --burst-pages %u --libs %u",
+		 p->seed, p->jobs, p->units, p->bursts, p->burst_pages, p->libs);
+	demo_say(run, "no swap, %u us of work per operation (idle: 10 ms), --verify, checker every "
+		      "%" PRIu64 " operations", PB_OP_COST_NS / 1000, run->opts.check_every);
 }
 
 int demo_parallel_build(struct demo_ctx *ctx)
 {
-	struct replay_opts o = ctx->base;
 	struct gen_pbuild_params p;
-	struct pb_run run = {0};
+	struct pbuild_demo d = {0};
+	struct demo_run run;
 	size_t len;
 	char *text;
-	int status;
+	bool ok;
 
 	if (ctx->quick)
 		gen_pbuild_quick(&p);
 	else
 		gen_pbuild_defaults(&p);
-	text = pb_trace(&p, &len);
+	text = pbuild_trace(&p, &len);
 	if (text == NULL)
 		return 1;
-	o.ram_bytes = ctx->quick ? PB_RAM_QUICK : PB_RAM_FULL;
-	o.dev.swap_bytes = 0;
-	o.dev.op_cost_ns = PB_OP_COST_NS;
-	o.verify = true;
-	o.check_every = ctx->quick ? 1 : 64;
-	o.out = fopen("/dev/null", "w");
-	o.sample = pb_sample;
-	o.sample_arg = &run;
-	o.sample_every = 1;
-	fprintf(ctx->out, "# make -j%u, %u units (cc -> cc1 -> as); cc1: %u libraries 1 GiB apart, "
-			  "%u bursts of %u pages one per 2 MiB\n"
-			  "# RAM %.1f MiB, no swap, %u us per operation; --verify, checker every %"
-			  PRIu64 " operations\n",
-		p.jobs, p.units, p.libs, p.bursts, p.burst_pages, pb_mib(o.ram_bytes / VM_PAGE_SIZE),
-		PB_OP_COST_NS / 1000, o.check_every);
-	status = o.out != NULL
-		? replay_run_reader(trace_reader_from_buffer("parallel-build", text, len), &o)
-		: REPLAY_FAILED;
+	demo_run_init(&run, ctx, "parallel-build", columns, NCOLS);
+	run.opts.ram_bytes = ctx->quick ? PB_RAM_QUICK : PB_RAM_FULL;
+	run.opts.dev.swap_bytes = 0;
+	run.opts.dev.op_cost_ns = PB_OP_COST_NS;
+	run.opts.verify = true;
+	run.opts.check_every = ctx->quick ? 1 : 64;
+	run.sample = sample;
+	run.sample_every = 1; /* exact peaks */
+	run.arg = &d;
+	demo_run_replay(&run, text, len);
 	free(text);
-	if (o.out != NULL)
-		fclose(o.out);
-	if (run.oom || run.n == 0) {
-		fprintf(ctx->out, "# FAILED: no samples\n");
-		free(run.pt);
-		return 1;
+	describe(&run, &p);
+	demo_report_machine(&run);
+	ok = run.series.nrows > 0;
+	if (ok) {
+		chart(&run, &d);
+		figures(&run, &d);
+		ok = judge(&run, &d);
 	}
-	pb_chart(ctx->out, &run);
-	pb_figures(ctx->out, &run);
-	if (!pb_held(ctx->out, &run) && status == 0)
-		status = 1;
-	fprintf(ctx->out, "# parallel-build %s\n",
-		status == 0 ? "passed: the build completed, the model agreed, every check held, "
-			      "and a never-freeing pmap would not have fit"
-			    : "FAILED");
-	free(run.pt);
-	return status;
+	ok = demo_report_series(&run) && ok;
+	ok = demo_report_verdict(&run) && ok;
+	demo_say(&run, "parallel-build %s",
+		 ok ? "passed: the build completed with no process killed, and pmaps that never "
+		      "freed table pages would not have fit"
+		    : "FAILED");
+	demo_run_free(&run);
+	return ok ? 0 : 1;
 }

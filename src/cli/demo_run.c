@@ -3,11 +3,11 @@
  *
  * The replay's output lines are not the point of a demo (the report is),
  * and a long scenario prints tens of thousands of them; they go to a
- * stream that only counts them.  Figures are taken through the replay's
- * sample hook, which demo_run asks for after every operation: most calls
- * only compare two counters, and that lets a scenario act at an exact
- * moment of its trace (right after a `stat` line) as well as every so
- * many operations.  The checks that ran are the checker's own count of
+ * stream that only counts them, and the `killed` lines among them.
+ * Figures are taken through the replay's sample hook, which demo_run asks
+ * for after every operation: most calls only compare two counters, and
+ * that lets a scenario act at an exact moment of its trace (right after a
+ * `stat` line) as well as every so many operations.  The checks that ran are the checker's own count of
  * `check` lines plus the --check-every ones; the replay stops at the
  * first that fails, so "all passed" is the replay's status.
  */
@@ -41,20 +41,61 @@ void demo_run_free(struct demo_run *run)
 
 /* ---- the replay ---- */
 
-static ssize_t count_lines(void *cookie, const char *buf, size_t size)
-{
-	uint64_t *lines = cookie;
+/*
+ * The replay's output goes here: lines are counted, and `P killed WHY`
+ * lines too (the only output a report needs), from the head of each line
+ * kept across writes.
+ */
+struct out_sink {
+	uint64_t *lines, *killed;
+	char head[40];  /* the current line's first bytes */
+	size_t headlen;
+};
 
-	for (const char *p = buf; (p = memchr(p, '\n', size - (size_t)(p - buf))) != NULL; p++)
-		(*lines)++;
+static bool is_killed_line(const char *head, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && head[i] >= '0' && head[i] <= '9')
+		i++;
+	return i > 0 && len - i >= 8 && memcmp(head + i, " killed ", 8) == 0;
+}
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t size)
+{
+	struct out_sink *k = cookie;
+
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] == '\n') {
+			(*k->lines)++;
+			*k->killed += is_killed_line(k->head, k->headlen);
+			k->headlen = 0;
+		} else if (k->headlen < sizeof k->head) {
+			k->head[k->headlen++] = buf[i];
+		}
+	}
 	return (ssize_t)size;
 }
 
-static FILE *line_counter(uint64_t *lines)
+static int sink_close(void *cookie)
 {
-	cookie_io_functions_t io = {.write = count_lines};
+	free(cookie);
+	return 0;
+}
 
-	return fopencookie(lines, "w", io);
+static FILE *output_sink(struct demo_run *run)
+{
+	cookie_io_functions_t io = {.write = sink_write, .close = sink_close};
+	struct out_sink *k = calloc(1, sizeof *k);
+	FILE *f;
+
+	if (k == NULL)
+		return NULL;
+	k->lines = &run->out_lines;
+	k->killed = &run->killed;
+	if ((f = fopencookie(k, "w", io)) == NULL)
+		free(k);
+	return f;
 }
 
 static void take_row(struct demo_run *run, struct sim *s, uint64_t ops)
@@ -117,7 +158,7 @@ static double now_seconds(void)
 int demo_run_replay(struct demo_run *run, const char *text, size_t len)
 {
 	struct trace_reader *reader;
-	FILE *sink = line_counter(&run->out_lines);
+	FILE *sink = output_sink(run);
 	double start = now_seconds();
 
 	if (sink == NULL)
@@ -247,9 +288,10 @@ void demo_report_machine(const struct demo_run *run)
 		 demo_size(run->opts.ram_bytes, ram, sizeof ram),
 		 run->swap_slots ? demo_size(run->swap_slots * VM_PAGE_SIZE, swap, sizeof swap) : "none",
 		 run->ops, run->seconds, run->out_lines);
-	if (run->oom_kills != 0)
-		demo_say(run, "oom kills: %" PRIu64 " (the machine ran out of memory and swap)",
-			 run->oom_kills);
+	if (run->killed != 0)
+		demo_say(run, "processes killed: %" PRIu64 ", %" PRIu64 " of them by the OOM killer%s",
+			 run->killed, run->oom_kills,
+			 run->killed > run->oom_kills ? " (the others lost data to a failed swap read)" : "");
 }
 
 void demo_report_chart(const struct demo_run *run, const char *column)
@@ -299,11 +341,12 @@ bool demo_report_verdict(const struct demo_run *run)
 		demo_say(run, "checker: %" PRIu64 " checks ran, all passed", run->checks);
 		return true;
 	case REPLAY_FAILED:
-		demo_say(run, "checker: FAILED after %" PRIu64 " checks (the message above says "
-			      "what broke)", run->checks);
+		demo_say(run, "checker: FAILED: the replay stopped after %" PRIu64 " checks, at a "
+			      "broken invariant or a disagreement with the model (standard error says "
+			      "which)", run->checks);
 		return false;
 	default:
-		demo_say(run, "the trace was refused as bad input (see above)");
+		demo_say(run, "the trace was refused as bad input (standard error says where)");
 		return false;
 	}
 }

@@ -71,7 +71,8 @@ struct demo_run {
 	uint64_t checks;           /* consistency checks run (`check` lines and
 	                            * --check-every); all passed iff status is OK */
 	uint64_t out_lines;        /* output lines the trace printed (discarded) */
-	uint64_t oom_kills;
+	uint64_t killed;           /* ... of which `P killed WHY` lines */
+	uint64_t oom_kills;        /* processes the OOM killer ended */
 	uint64_t swap_slots;       /* size of swap in pages (0: none) */
 	uint64_t swap_peak;        /* the allocator's high-water mark, in slots */
 	uint64_t swap_end;         /* slots in use when the trace ended */

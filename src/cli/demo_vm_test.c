@@ -101,7 +101,7 @@ static void describe(const struct demo_run *run, const struct gen_vm_test_params
 {
 	char heap[32], opt[32];
 
-	demo_say(run, "%" PRIu64 " processes with a %s heap each (together four times the RAM) "
+	demo_say(run, "%" PRIu64 " processes, each with a heap of %s (together four times the RAM), "
 		      "run %" PRIu64 " rounds of writes, reads, forks,", p->procs,
 		 demo_size(p->heap_bytes, heap, sizeof heap), p->rounds);
 	demo_say(run, "madvise pageout, dontneed and remaps, all interleaved");
@@ -162,6 +162,7 @@ int demo_vm_test(struct demo_ctx *ctx)
 	free(text);
 	describe(&run, &p);
 	demo_report_machine(&run);
+	demo_say(&run, "swap in use over the run, in 4 KiB slots:");
 	demo_report_chart(&run, "swap_inuse");
 	ok = report_end(&run, &d);
 	ok = demo_report_series(&run) && ok;

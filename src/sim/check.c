@@ -36,7 +36,9 @@
 #include "sim.h"
 #include "vm/anon.h"
 #include "vm/map.h"
+#include "vm/file.h"
 #include "vm/object.h"
+#include "vm/pagetree.h"
 #include "vm/swap.h"
 
 struct checker {
@@ -50,6 +52,7 @@ struct checker {
 	struct trace_hash roots;      /* asid -> root table address */
 	struct trace_hash slot_owners;/* swap slot + 1 -> anons owning it */
 	uint64_t slots;               /* swap slots reachable anons own */
+	uint64_t file_pages, file_nodes, file_dirty;
 	uint64_t entries, maps, ptp, pv_pages;
 	struct vm_map *map;           /* the map whose PTEs are being checked */
 };
@@ -147,8 +150,21 @@ static const struct vm_page *expected_page(struct vm_map_entry *e, vaddr_t va, b
 {
 	struct vm_anon *an;
 	bool shared = false;
+	const struct vm_page *fpg;
 
-	if (vm_entry_shared(e)) {
+	if (e->object != NULL && vm_object_is_file(e->object)) {
+		an = vm_entry_shared(e) ? NULL : vm_amap_lookup(&e->amap, vm_atop(va), &shared);
+		if (an == NULL) {
+			/* The file's own page: writable only through a shared
+			 * mapping, once it has been counted dirty, and never while
+			 * it is being written back. */
+			fpg = vm_pagetree_lookup(&e->object->pages, vm_entry_pindex(e, va));
+			*may_write = vm_entry_shared(e) && fpg != NULL &&
+				     !(fpg->flags & (VM_PG_CLEAN | VM_PG_BUSY));
+			return fpg;
+		}
+		*may_write = !shared && an->ref == 1;
+	} else if (vm_entry_shared(e)) {
 		an = vm_amap_lookup(&e->object->anons, vm_entry_pindex(e, va), NULL);
 		*may_write = true;
 	} else {
@@ -262,13 +278,47 @@ static void check_anon_data(struct checker *c, const struct vm_anon *an)
 		fail(c, "swap slot %u belongs to two anons", an->swslot);
 }
 
-/* 2. An object: its count, its mapping list, its amap's shape. */
-static void check_object(struct checker *c, const struct vm_object *obj, uint64_t entries)
+/* 1 and 2. A file's cache: every page is the object's, where its state
+ * says it should be, inside the file; the dirty count is the dirty pages. */
+static void check_file_pages(struct checker *c, const struct vm_object *obj)
 {
-	uint64_t listed = 0;
+	uint64_t key = 0, dirty = 0, nodes, last = (obj->size + VM_PAGE_MASK) >> VM_PAGE_SHIFT;
+	const struct vm_page *pg;
 	char why[200];
 
-	if (obj->ref != entries)
+	if (!vm_pagetree_verify(&obj->pages, &nodes, why, sizeof why))
+		fail(c, "page cache of object #%" PRIu64 ": %s", obj->id, why);
+	c->file_nodes += nodes;
+	while ((pg = vm_pagetree_next(&obj->pages, key, &key)) != NULL) {
+		bool busy = (pg->flags & VM_PG_BUSY) != 0, clean = (pg->flags & VM_PG_CLEAN) != 0;
+		uint8_t want = busy ? pg->queue : clean ? VM_PQ_FILE : VM_PQ_DIRTY;
+
+		c->file_pages++;
+		dirty += !clean;
+		if (pg->use != VM_PAGE_OBJECT || pg->owner.object != obj || pg->u.pindex != key)
+			fail(c, "frame %" PRIu64 " in object #%" PRIu64 "'s cache is not its page %" PRIu64,
+			     vm_page_frame(pg), obj->id, key);
+		if (key >= last)
+			fail(c, "object #%" PRIu64 " caches page %" PRIu64 ", past its end", obj->id, key);
+		if (pg->queue != want || (busy && want != VM_PQ_FILE && want != VM_PQ_LAUNDRY))
+			fail(c, "file frame %" PRIu64 " (%s%s) is on queue %u", vm_page_frame(pg),
+			     busy ? "busy " : "", clean ? "clean" : "dirty", pg->queue);
+		key++;
+	}
+	if (dirty != obj->ndirty)
+		fail(c, "object #%" PRIu64 " counts %" PRIu64 " dirty pages, holds %" PRIu64, obj->id,
+		     obj->ndirty, dirty);
+	c->file_dirty += dirty;
+}
+
+/* 2. An object: its count, its mapping list, its amap's shape.  A file's
+ * count also holds the host's file table's reference. */
+static void check_object(struct checker *c, const struct vm_object *obj, uint64_t entries)
+{
+	uint64_t listed = 0, refs = entries + (vm_object_is_file(obj) ? 1 : 0);
+	char why[200];
+
+	if (obj->ref != refs)
 		fail(c, "object #%" PRIu64 " mapped %" PRIu64 " times has count %u", obj->id,
 		     entries, obj->ref);
 	for (const struct vm_map_entry *m = obj->mappings; m != NULL && listed <= entries;
@@ -308,8 +358,18 @@ static void check_counts(struct checker *c)
 	if (c->slots != vm_swap_inuse())
 		fail(c, "swap: %" PRIu64 " slots in use, but reachable anons own %" PRIu64,
 		     vm_swap_inuse(), c->slots);
+	for (const struct vm_object *f = vm_files; f != NULL; f = f->file_next) {
+		trace_hash_insert(&c->objects, key_of(f));
+		check_file_pages(c, f);
+	}
 	for (pos = 0; trace_hash_next(&c->objects, &pos, &slot);)
 		check_object(c, (const void *)(uintptr_t)slot->key, slot->value);
+	if (c->file_pages != vm_phys.by_use[VM_PAGE_OBJECT] ||
+	    c->file_nodes != vm_pagetree_node_cache.inuse || c->file_dirty != vm_file_stats.dirty)
+		fail(c, "files: %" PRIu64 " cached pages of %" PRIu64 " file frames, %" PRIu64
+			" tree nodes of %" PRIu64 ", %" PRIu64 " dirty of %" PRIu64 " counted",
+		     c->file_pages, vm_phys.by_use[VM_PAGE_OBJECT], c->file_nodes,
+		     vm_pagetree_node_cache.inuse, c->file_dirty, vm_file_stats.dirty);
 	if (trace_hash_count(&c->node_refs) != vm_amap_node_cache.inuse ||
 	    trace_hash_count(&c->anon_refs) != vm_anon_cache.inuse ||
 	    trace_hash_count(&c->objects) != vm_object_cache.inuse ||
@@ -373,10 +433,18 @@ bool sim_check(struct sim *s, char *why, size_t whylen)
 		fail(&c, "pmaps: %s", twhy);
 	if (!sim_cpu_verify_tlb(&s->cpu, root_of_asid, &c, twhy, sizeof twhy))
 		fail(&c, "TLB: %s", twhy);
-	/* With every process gone, nothing but the boot frames may be held. */
-	if (n == 0 && vm_phys.by_use[VM_PAGE_FREE] + vm_phys.by_use[VM_PAGE_BOOT] != vm_phys.nframes)
-		fail(&c, "no process is left, yet %" PRIu64 " frames are held",
-		     vm_phys.nframes - vm_phys.by_use[VM_PAGE_FREE] - vm_phys.by_use[VM_PAGE_BOOT]);
+	/* With every process gone, only what files keep may be held: the page
+	 * cache, the file objects and their page-tree nodes. */
+	if (n == 0 && (vm_phys.by_use[VM_PAGE_ANON] + vm_phys.by_use[VM_PAGE_PTP] +
+			       vm_phys.by_use[VM_PAGE_PV] != 0 ||
+		       vm_anon_cache.inuse + vm_amap_node_cache.inuse + vm_map_entry_cache.inuse +
+				       vm_map_cache.inuse != 0))
+		fail(&c, "no process is left, yet %" PRIu64 " anon, table and pv frames and %" PRIu64
+			 " anons, nodes, entries and maps are held",
+		     vm_phys.by_use[VM_PAGE_ANON] + vm_phys.by_use[VM_PAGE_PTP] +
+			     vm_phys.by_use[VM_PAGE_PV],
+		     vm_anon_cache.inuse + vm_amap_node_cache.inuse + vm_map_entry_cache.inuse +
+			     vm_map_cache.inuse);
 	free(procs);
 	trace_hash_free(&c.node_refs);
 	trace_hash_free(&c.anon_refs);

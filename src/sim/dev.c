@@ -19,6 +19,11 @@
  *
  * Injection is counted at submission ("the Nth swap read" is the Nth
  * read submitted), which for one FIFO device is also completion order.
+ *
+ * The file pager shares the queue and the clock: its messages are timed
+ * like any request (a fixed latency per message instead of a seek), and
+ * pager.c moves their bytes, so that a file's data_request queued behind
+ * its data_return sees the returned bytes, as with swap.
  */
 #include "dev.h"
 
@@ -38,6 +43,7 @@ struct dev {
 	char *path;             /* NULL: an unlinked temporary file */
 	uint64_t blocks;
 	uint64_t seek_ns, rate_mbps;
+	uint64_t latency_ns;    /* paid by every request */
 	uint64_t free_at;       /* when the last request queued ends */
 	uint64_t next_block;    /* block after the last request queued's last */
 	struct sim_dev_stats stats;
@@ -48,15 +54,21 @@ struct dev_event {
 	uint64_t at, seq;
 	struct port_io *io;
 	uint64_t cost_ns;
+	uint64_t tag;           /* the file pager's, from sim_pager_accept */
 	bool seek, fail;
 };
 
 static struct dev dev_table[PORT_DEV_COUNT];
-static const char *const dev_names[PORT_DEV_COUNT] = {[PORT_DEV_SWAP] = "swap"};
-/* Injection kind per device and operation; a file device adds a row. */
+static const char *const dev_names[PORT_DEV_COUNT] = {[PORT_DEV_SWAP] = "swap",
+						      [PORT_DEV_FILE] = "file"};
+/* Injection kind per device and operation. */
 static const enum inject_kind dev_inject_kind[PORT_DEV_COUNT][2] = {
 	[PORT_DEV_SWAP] = {[PORT_IO_READ] = INJECT_SWAP_READ, [PORT_IO_WRITE] = INJECT_SWAP_WRITE},
+	[PORT_DEV_FILE] = {[PORT_IO_READ] = INJECT_FILE_READ, [PORT_IO_WRITE] = INJECT_FILE_WRITE},
 };
+
+/* Blocks of the file "device": pages of a file of 2^63 bytes at most. */
+#define DEV_FILE_BLOCKS ((uint64_t)1 << 51)
 
 static struct dev_event *evq;
 static size_t evq_n, evq_cap;
@@ -72,6 +84,8 @@ void sim_dev_config_defaults(struct sim_dev_config *c)
 		.swap_seek_ns = SIM_DEV_SEEK_NS,
 		.swap_rate_mbps = SIM_DEV_RATE_MBPS,
 		.op_cost_ns = SIM_DEV_OP_COST_NS,
+		.pager_latency_ns = SIM_PAGER_LATENCY_NS,
+		.pager_rate_mbps = SIM_PAGER_RATE_MBPS,
 	};
 }
 
@@ -130,7 +144,7 @@ static bool dev_open(struct dev *d, uint64_t bytes, const char *path, char *err,
 
 static void dev_close(struct dev *d)
 {
-	if (d->present)
+	if (d->present && d->fd >= 0)
 		close(d->fd);
 	free(d->path);
 	*d = (struct dev){.fd = -1, .next_block = DEV_NO_BLOCK};
@@ -138,11 +152,24 @@ static void dev_close(struct dev *d)
 
 /* ---- boot ---- */
 
+/* The file pager: no host file of its own (pager.c finds the request's). */
+static void dev_boot_pager(const struct sim_dev_config *c)
+{
+	struct dev *d = &dev_table[PORT_DEV_FILE];
+
+	d->present = true;
+	d->blocks = DEV_FILE_BLOCKS;
+	d->latency_ns = c->pager_latency_ns;
+	d->rate_mbps = c->pager_rate_mbps;
+	sim_pager_reset();
+}
+
 bool sim_dev_boot(const struct sim_dev_config *c, char *err, size_t errlen)
 {
 	struct dev *swap = &dev_table[PORT_DEV_SWAP];
 
 	sim_dev_shutdown();
+	dev_boot_pager(c);
 	swap->seek_ns = c->swap_seek_ns;
 	swap->rate_mbps = c->swap_rate_mbps;
 	if (c->swap_bytes != 0 && !dev_open(swap, c->swap_bytes, c->swap_path, err, errlen)) {
@@ -255,7 +282,9 @@ void port_io_submit(struct port_io *io)
 	io_validate(io);
 	d = &dev_table[io->dev];
 	ev = (struct dev_event){.seq = ++dev_seq, .io = io, .seek = io->block != d->next_block};
-	ev.cost_ns = (ev.seek ? d->seek_ns : 0) + transfer_ns(io->npages, d->rate_mbps);
+	ev.cost_ns = d->latency_ns + (ev.seek ? d->seek_ns : 0) + transfer_ns(io->npages, d->rate_mbps);
+	if (io->dev == PORT_DEV_FILE)
+		ev.tag = sim_pager_accept(io);
 	ev.at = (d->free_at > dev_clock.now_ns ? d->free_at : dev_clock.now_ns) + ev.cost_ns;
 	ev.fail = inject_event(dev_inject_kind[io->dev][io->op]);
 	d->free_at = ev.at;
@@ -330,8 +359,13 @@ static void dev_complete_next(void)
 	struct dev *d = &dev_table[io->dev];
 
 	errno = 0;
-	io->err = ev.fail ? VM_EIO : dev_transfer(d, io);
+	if (ev.fail)
+		io->err = VM_EIO;
+	else
+		io->err = io->dev == PORT_DEV_FILE ? sim_pager_transfer(io, ev.tag) : dev_transfer(d, io);
 	dev_count(d, &ev);
+	if (io->dev == PORT_DEV_FILE)
+		sim_pager_complete(io, ev.cost_ns);
 	io->done(io);
 }
 

@@ -15,6 +15,8 @@
  */
 #include "frag.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +125,9 @@ struct clip_map {
 
 struct frag_clip {
 	struct trace_hash procs; /* pid -> struct clip_map * */
+	char **files;            /* names `file` lines created: an mmap of
+	                          * any other file fails with ENOENT */
+	size_t nfiles, capfiles;
 };
 
 static struct clip_piece *piece_of(struct map_node *n)
@@ -271,6 +276,9 @@ void frag_clip_destroy(struct frag_clip *c)
 	for (size_t i = 0; trace_hash_next(&c->procs, &i, &slot);)
 		clip_map_free((struct clip_map *)(uintptr_t)slot->value);
 	trace_hash_free(&c->procs);
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
 	free(c);
 }
 
@@ -294,6 +302,55 @@ void frag_clip_foreach(const struct frag_clip *c, void (*fn)(void *arg, uint64_t
 		fn(arg, slot->key);
 }
 
+/* Tiles [info->start, info->end) with the pieces from *N on. */
+static bool tiles_entry(const struct vm_map_info *info, const struct map_node **n,
+			uint64_t *used, char *why, size_t whylen)
+{
+	uint64_t at = info->start;
+
+	while (at < info->end) {
+		if (*n == NULL || (*n)->start != at || (*n)->end > info->end) {
+			snprintf(why, whylen, "entry 0x%" PRIx64 "-0x%" PRIx64 ": no piece boundary "
+				 "at 0x%" PRIx64 " or a piece crosses its end", info->start, info->end, at);
+			return false;
+		}
+		if (piece_of((struct map_node *)*n)->dontfork != info->dontfork) {
+			snprintf(why, whylen, "piece at 0x%" PRIx64 ": dontfork differs from its entry", at);
+			return false;
+		}
+		at = (*n)->end;
+		*n = map_tree_next(*n);
+		(*used)++;
+	}
+	return true;
+}
+
+bool frag_clip_refines(const struct frag_clip *c, uint64_t pid, const struct vm_map *map,
+		       char *why, size_t whylen)
+{
+	const struct clip_map *m = clip_find(c, pid);
+	const struct map_node *n;
+	struct vm_map_info info;
+	vaddr_t cursor = 0;
+	uint64_t used = 0;
+
+	if (m == NULL) {
+		snprintf(why, whylen, "no shadow for process %" PRIu64, pid);
+		return false;
+	}
+	while (vm_map_iterate(map, &cursor, &info)) {
+		n = map_tree_lookup_ge(&m->tree, info.start);
+		if (!tiles_entry(&info, &n, &used, why, whylen))
+			return false;
+	}
+	if (used != m->tree.count) {
+		snprintf(why, whylen, "%" PRIu64 " pieces lie outside every entry",
+			 m->tree.count - used);
+		return false;
+	}
+	return true;
+}
+
 /*
  * The range a call of the mmap family covers, or false if the spec's
  * argument rules reject it (EINVAL): unaligned, empty, or wrapping once
@@ -313,11 +370,45 @@ static bool op_range(const struct trace_op *op, uint64_t *start, uint64_t *end)
 	return true;
 }
 
-static void clip_apply_range_op(struct clip_map *m, const struct trace_op *op)
+static bool file_exists(const struct frag_clip *c, const char *name)
+{
+	for (size_t i = 0; i < c->nfiles; i++)
+		if (strcmp(c->files[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void file_created(struct frag_clip *c, const char *name)
+{
+	if (file_exists(c, name))
+		return;
+	if (c->nfiles == c->capfiles) {
+		c->capfiles = c->capfiles ? 2 * c->capfiles : 8;
+		c->files = realloc(c->files, c->capfiles * sizeof *c->files);
+		if (c->files == NULL)
+			abort();
+	}
+	c->files[c->nfiles] = strdup(name);
+	if (c->files[c->nfiles++] == NULL)
+		abort();
+}
+
+/* A file mmap the spec's rules refuse: unaligned OFF (EINVAL), no such
+ * file (ENOENT), a range reaching byte 2^63 - 1 (EOVERFLOW). */
+static bool file_mmap_fails(const struct frag_clip *c, const struct trace_op *op, uint64_t pages)
+{
+	return (op->off & VM_PAGE_MASK) != 0 || !file_exists(c, op->name) ||
+	       vm_atop(op->off) + pages >= (uint64_t)1 << 51;
+}
+
+static void clip_apply_range_op(const struct frag_clip *c, struct clip_map *m,
+				const struct trace_op *op)
 {
 	uint64_t start, end;
 
 	if (!op_range(op, &start, &end) || end > VM_USER_MAX)
+		return;
+	if (op->kind == TRACE_MMAP && op->file && file_mmap_fails(c, op, vm_atop(end - start)))
 		return;
 	switch (op->kind) {
 	case TRACE_MMAP:
@@ -367,7 +458,10 @@ void frag_clip_apply(struct frag_clip *c, const struct trace_op *op)
 	case TRACE_MPROTECT:
 	case TRACE_MADVISE:
 		if (m != NULL)
-			clip_apply_range_op(m, op);
+			clip_apply_range_op(c, m, op);
+		return;
+	case TRACE_FILE:
+		file_created(c, op->name);
 		return;
 	default:
 		return;

@@ -98,13 +98,24 @@ void frag_clip_destroy(struct frag_clip *c);
  *              inheritance (as NetBSD's uvm_map_inherit); dontneed,
  *              willneed and pageout change no attribute, and no map clips
  *              for them, so they leave the shadow alone.
- * Calls that fail (EINVAL by the spec's argument rules, a range outside
- * user space, mprotect or madvise over a hole) change nothing, as in mvm.
+ * Calls that fail (EINVAL by the spec's argument rules, a file mmap's
+ * ENOENT or EOVERFLOW, a range outside user space, mprotect or madvise
+ * over a hole) change nothing, as in mvm; `file` lines are noted for the
+ * ENOENT rule.
  */
 void frag_clip_apply(struct frag_clip *c, const struct trace_op *op);
 /* Pieces of PID's shadow map (0 if PID has none). */
 uint64_t frag_clip_count(const struct frag_clip *c, uint64_t pid);
 bool frag_clip_has(const struct frag_clip *c, uint64_t pid);
+/*
+ * Whether PID's shadow is a refinement of MAP: its pieces cover exactly
+ * the map's pages, every entry boundary is a piece boundary, and each
+ * piece's inheritance is its entry's.  A never-merging map must relate
+ * so to any map of the same address space; the tests use it to show the
+ * shadow exact.  On failure writes the first difference into WHY.
+ */
+bool frag_clip_refines(const struct frag_clip *c, uint64_t pid, const struct vm_map *map,
+		       char *why, size_t whylen);
 /* The system ended PID (OOM kill): forget its shadow. */
 void frag_clip_forget(struct frag_clip *c, uint64_t pid);
 /* Visits the pid of every shadow; FN may not change the set. */

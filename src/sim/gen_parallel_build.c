@@ -17,6 +17,12 @@
  * A burst writes one small object in each of BURST_PAGES consecutive
  * 2 MiB regions, so each resident page costs a leaf table page of its
  * own, reads one back, and then frees the previous burst's memory.
+ * Between bursts the compiler probes its symbol table, a hash table over
+ * 1 GiB that is mostly never written: each probe reads the zero page,
+ * which costs a table path and no data, so table pages also grow where
+ * nothing but metadata is allocated (and can eat into the frames kept
+ * for metadata, where pmap_enter itself must be able to fail).
+ *
  * Bursts alternate between the two ways an allocator gives memory back:
  * even bursts mmap a fresh chunk in a new 1 GiB slot and the chunk is
  * munmapped; odd bursts reuse a "main arena" at a fixed place, which is
@@ -38,6 +44,7 @@
  *   slot 0       text at +0, heap at +64 MiB
  *   slots 1-12   libraries, one per slot
  *   slot 13      the main arena (trimmed with dontneed and reused)
+ *   slot 14      the symbol table (1 GiB, probed, rarely written)
  *   slots 16-62  mmapped chunks, one per even burst, rotating
  *   slot 63      the stack, in the last 1 MiB
  *
@@ -62,6 +69,7 @@
 #define PB_HEAP_LEN ((uint64_t)4 << 20)
 #define PB_LIB_SLOT0 1u
 #define PB_MAIN_ARENA PB_SLOT(13)
+#define PB_SYMTAB PB_SLOT(14)
 #define PB_CHUNK_SLOT0 16u
 #define PB_CHUNK_SLOTS 47u
 #define PB_STACK_LEN ((uint64_t)1 << 20)
@@ -69,6 +77,8 @@
 
 /* Bytes each burst writes per region: a few small objects. */
 #define PB_OBJECT 512u
+/* Symbol-table probes per burst (reads of a sparse, mostly empty table). */
+#define PB_PROBES 4u
 /* Lines of one job emitted before the scheduler looks again: 1..6. */
 #define PB_QUANTUM_MAX 6u
 
@@ -275,6 +285,27 @@ static void pb_burst_free(struct pb_script *s, struct pb_rng *r, const struct ge
 		(unsigned long long)(base + pb_below(r, len / PB_PAGE) * PB_PAGE), PB_OBJECT);
 }
 
+/*
+ * The compiler's symbol table: a hash table over 1 GiB, mostly never
+ * written.  A burst probes a few random buckets (reads: the zero page,
+ * so a table path and no data) and inserts one symbol.  These reads are
+ * what lets table pages eat into the frames kept for metadata, where
+ * pmap_enter itself can fail.
+ */
+static void pb_symbols(struct pb_script *s, struct pb_rng *r, uint64_t pid, uint64_t seed)
+{
+	for (unsigned i = 0; i <= PB_PROBES; i++) {
+		uint64_t va = PB_SYMTAB + pb_below(r, PB_1G / PB_PAGE) * PB_PAGE;
+
+		if (i < PB_PROBES)
+			pb_line(s, "%llu touch 0x%llx 4K r", (unsigned long long)pid,
+				(unsigned long long)va);
+		else
+			pb_line(s, "%llu write 0x%llx 64 %llu", (unsigned long long)pid,
+				(unsigned long long)va, (unsigned long long)seed);
+	}
+}
+
 /* Units differ in size, so jobs end at different times: from half to one
  * and a half times the mean number of bursts. */
 static unsigned pb_unit_bursts(struct pb_rng *r, const struct gen_pbuild_params *p)
@@ -284,8 +315,8 @@ static unsigned pb_unit_bursts(struct pb_rng *r, const struct gen_pbuild_params 
 	return lo + (unsigned)pb_below(r, p->bursts + 1);
 }
 
-static void pb_compiler_run(struct pb_script *s, struct pb_rng *r, const struct gen_pbuild_params *p,
-			    uint64_t pid, unsigned unit)
+static void pb_compiler_run(struct pb_script *s, struct pb_rng *r,
+			    const struct gen_pbuild_params *p, uint64_t pid, unsigned unit)
 {
 	uint64_t len = (uint64_t)p->burst_pages * PB_2M, prev = 0;
 	unsigned bursts = pb_unit_bursts(r, p);
@@ -294,6 +325,8 @@ static void pb_compiler_run(struct pb_script *s, struct pb_rng *r, const struct 
 	pb_line(s, "%llu exec", (unsigned long long)pid);
 	pb_image(s, pid, &pb_compiler);
 	pb_libs(s, pid, p->libs);
+	pb_line(s, "%llu mmap 0x%llx 1G rw- private anon", (unsigned long long)pid,
+		(unsigned long long)PB_SYMTAB);
 	for (unsigned b = 0; b < bursts; b++) {
 		uint64_t base = pb_burst_base(p, r, unit, b);
 
@@ -302,6 +335,7 @@ static void pb_compiler_run(struct pb_script *s, struct pb_rng *r, const struct 
 				(unsigned long long)base, (unsigned long long)(len >> 20));
 		arena_mapped |= b % 2 == 1;
 		pb_fill(s, r, pid, base, p->burst_pages, pid * 1000 + 100 + b);
+		pb_symbols(s, r, pid, pid * 1000 + 500 + b);
 		if (b > 0)
 			pb_burst_free(s, r, p, pid, b - 1, prev);
 		prev = base;
@@ -312,8 +346,8 @@ static void pb_compiler_run(struct pb_script *s, struct pb_rng *r, const struct 
 	pb_line(s, "%llu exit", (unsigned long long)pid);
 }
 
-static void pb_assembler_run(struct pb_script *s, struct pb_rng *r, const struct gen_pbuild_params *p,
-			     uint64_t pid, unsigned unit)
+static void pb_assembler_run(struct pb_script *s, struct pb_rng *r,
+			     const struct gen_pbuild_params *p, uint64_t pid, unsigned unit)
 {
 	unsigned n = p->burst_pages / 4 ? p->burst_pages / 4 : 1;
 	uint64_t base = PB_SLOT(PB_CHUNK_SLOT0 + (7 * unit + 23) % PB_CHUNK_SLOTS);
@@ -331,6 +365,7 @@ static void pb_job(struct pb_script *s, struct pb_rng *r, const struct gen_pbuil
 		   unsigned unit, uint64_t first_pid)
 {
 	uint64_t cc = first_pid, cc1 = first_pid + 1, as = first_pid + 2;
+	uint64_t mark = (uint64_t)unit * 64 % (pb_make.heap * PB_PAGE); /* in make's heap */
 
 	pb_line(s, "# unit %u: cc %llu, cc1 %llu, as %llu", unit, (unsigned long long)cc,
 		(unsigned long long)cc1, (unsigned long long)as);
@@ -342,8 +377,7 @@ static void pb_job(struct pb_script *s, struct pb_rng *r, const struct gen_pbuil
 	pb_line(s, "%llu fork %llu", (unsigned long long)cc, (unsigned long long)as);
 	pb_assembler_run(s, r, p, as, unit);
 	pb_line(s, "%llu exit", (unsigned long long)cc);
-	pb_line(s, "1 write 0x%llx 64 %u", (unsigned long long)(PB_HEAP + (uint64_t)unit * 64 % (pb_make.heap * PB_PAGE)),
-		unit);
+	pb_line(s, "1 write 0x%llx 64 %u", (unsigned long long)(PB_HEAP + mark), unit);
 	if (p->checks)
 		pb_line(s, "check");
 }
@@ -364,16 +398,6 @@ void gen_pbuild_quick(struct gen_pbuild_params *p)
 	};
 }
 
-uint64_t gen_pbuild_compiler_frames(const struct gen_pbuild_params *p)
-{
-	/* Two bursts live at once: data, a leaf table each, a directory. */
-	uint64_t bursts = 2 * (2 * (uint64_t)p->burst_pages + 1);
-	uint64_t libs = (uint64_t)p->libs * (PB_LIB_TEXT + 1 + 2);
-	uint64_t image = pb_compiler.text + pb_compiler.heap + pb_compiler.stack + 6;
-
-	return bursts + libs + image + 1 /* pv chunk */ + 1 /* root */;
-}
-
 static bool pb_params_ok(const struct gen_pbuild_params *p)
 {
 	return p->jobs >= 1 && p->jobs <= GEN_PBUILD_MAX_JOBS && p->units >= 1 &&
@@ -392,27 +416,28 @@ static int pb_header(FILE *out, const struct gen_pbuild_params *p)
 		     "1 spawn\n",
 		(unsigned long long)p->seed, p->jobs, p->units, p->bursts, p->burst_pages, p->libs,
 		p->checks ? " --checks" : "", p->jobs, p->units, p->bursts, p->burst_pages);
-	{
-		struct pb_script s = {0};
-
-		pb_image(&s, 1, &pb_make);
-		if (s.oom || pb_emit(out, &s, s.nlines) != 0) {
-			pb_script_free(&s);
-			return -1;
-		}
-		pb_script_free(&s);
-	}
 	return ferror(out) ? -1 : 0;
 }
 
-static int pb_footer(FILE *out, const struct gen_pbuild_params *p)
+/* Make's own address space, before its first job. */
+static int pb_make_image(FILE *out)
+{
+	struct pb_script s = {0};
+	int rc;
+
+	pb_image(&s, 1, &pb_make);
+	rc = s.oom ? -1 : pb_emit(out, &s, s.nlines);
+	pb_script_free(&s);
+	return rc;
+}
+
+static int pb_footer(FILE *out)
 {
 	fprintf(out, "# every unit built: make reads its marks and exits\n"
 		     "1 read 0x%llx %lluK\n"
 		     "1 exit\n"
 		     "check\n",
 		(unsigned long long)PB_HEAP, (unsigned long long)pb_make.heap * 4);
-	(void)p;
 	return ferror(out) ? -1 : 0;
 }
 
@@ -431,7 +456,7 @@ int gen_parallel_build(FILE *out, const struct gen_pbuild_params *p)
 	unsigned started = 0, active = 0;
 	int rc = 0;
 
-	if (!pb_params_ok(p) || pb_header(out, p) != 0)
+	if (!pb_params_ok(p) || pb_header(out, p) != 0 || pb_make_image(out) != 0)
 		return -1;
 	for (unsigned j = 0; j < p->jobs && started < p->units; j++, active++)
 		pb_start(&jobs[j], &r, p, started++);
@@ -457,6 +482,6 @@ int gen_parallel_build(FILE *out, const struct gen_pbuild_params *p)
 	for (unsigned j = 0; j < p->jobs; j++)
 		pb_script_free(&jobs[j]);
 	if (rc == 0)
-		rc = pb_footer(out, p);
+		rc = pb_footer(out);
 	return rc;
 }

@@ -44,11 +44,4 @@ void gen_pbuild_quick(struct gen_pbuild_params *p);
  */
 int gen_parallel_build(FILE *out, const struct gen_pbuild_params *p);
 
-/*
- * Frames one compiler holds at its peak with a pmap that frees table
- * pages (data, tables, pv), by construction of the layout; the demo sizes
- * RAM from it.  An estimate, not a bound: reclaim decides the rest.
- */
-uint64_t gen_pbuild_compiler_frames(const struct gen_pbuild_params *p);
-
 #endif

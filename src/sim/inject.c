@@ -25,6 +25,8 @@ static const char *const inject_names[INJECT_KIND_COUNT] = {
 	[INJECT_ALLOC_PTP] = "alloc-ptp",
 	[INJECT_ALLOC_PV] = "alloc-pv",
 	[INJECT_ALLOC_BOOT] = "alloc-boot",
+	[INJECT_FILE_READ] = "file-read",
+	[INJECT_FILE_WRITE] = "file-write",
 };
 
 _Static_assert(INJECT_ALLOC_BOOT - INJECT_ALLOC_PAGE == PORT_SITE_BOOT - PORT_SITE_PAGE &&

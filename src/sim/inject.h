@@ -11,7 +11,8 @@
  * A schedule is written as SPEC[,SPEC...] where SPEC is KIND@N (the Nth
  * event fails), KIND@N-M (events N to M) or KIND@N+ (N and every later
  * one).  Kinds are a table (inject.c); a new device adds a row and an
- * enum value here (file-read and file-write are next).
+ * enum value here, at the end, so that the names keep their order in
+ * messages.
  *
  * There is one armed schedule per process, like the machine itself: the
  * port functions that consult it (port_alloc_should_fail, port_io_submit)
@@ -36,6 +37,8 @@ enum inject_kind {
 	INJECT_ALLOC_PTP,
 	INJECT_ALLOC_PV,
 	INJECT_ALLOC_BOOT,
+	INJECT_FILE_READ,    /* a data_request to the file pager */
+	INJECT_FILE_WRITE,   /* a data_return to the file pager */
 	INJECT_KIND_COUNT
 };
 

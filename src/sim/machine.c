@@ -7,10 +7,15 @@
  * destroys every process first, so a leak in the core shows up as frames
  * that are not free when the last process is gone.
  *
- * The devices and the injection schedule come up before the core, which
- * sizes swap from the device and whose boot allocations may be failed on
- * purpose.  Shutdown lets outstanding I/O complete first, so that no
- * done() is lost and the core's I/O bookkeeping ends balanced.
+ * The devices, the file table and the injection schedule come up before
+ * the core, which sizes swap from the device and whose boot allocations
+ * may be failed on purpose; the core learns its file options (the dirty
+ * bound, the pager's cap) right after its boot.  Shutdown lets
+ * outstanding I/O complete first, so that no done() is lost and the
+ * core's I/O bookkeeping ends balanced; once the processes are gone it
+ * writes every dirty file page back (vm_file_sync_all) while the file
+ * pager is still there to take it, so the host files end holding exactly
+ * what the trace wrote.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +55,22 @@ bool sim_boot(struct sim *s, const struct sim_config *cfg, char *err, size_t err
 		munmap(s->ram, bytes);
 		return false;
 	}
+	if (!sim_files_boot(&cfg->files, err, errlen)) {
+		sim_dev_shutdown();
+		munmap(s->ram, bytes);
+		return false;
+	}
 	if (vm_boot(s->ram, s->nframes) != VM_OK) {
 		bool injected = sim_port_injected() != 0;
 
 		snprintf(err, errlen, "%s", injected ? "an injected allocation failure stopped boot"
 						     : "--ram is too small for the page array");
+		sim_files_shutdown();
 		sim_dev_shutdown();
 		munmap(s->ram, bytes);
 		return false;
 	}
+	sim_files_configure_core(&cfg->files, s->nframes);
 	trace_hash_init(&s->procs);
 	return true;
 }
@@ -74,9 +86,11 @@ void sim_shutdown(struct sim *s)
 	for (size_t i = 0; i < n; i++)
 		sim_proc_exit(s, list[i]);
 	free(list);
+	vm_file_sync_all();
 	while (port_io_wait())
 		continue;
 	sim_dev_shutdown();
+	sim_files_shutdown();
 	trace_hash_free(&s->procs);
 	sim_port_set_cpu(NULL);
 	munmap(s->ram, s->ram_bytes);

@@ -30,10 +30,13 @@ struct sim_proc *sim_proc_find(const struct sim *s, uint64_t pid)
 void sim_proc_run(struct sim *s, struct sim_proc *p)
 {
 	p->last_run = s->op_seq;
+	/* On every run, not only on a switch: the page daemon judges a
+	 * process idle by the time since it last ran, and a process that
+	 * runs without a switch must not look idle (its pmap collected). */
+	vm_map_activate(p->map);
 	if (s->running == p)
 		return;
 	s->running = p;
-	vm_map_activate(p->map);
 	sim_cpu_switch(&s->cpu, pmap_root_pa(vm_map_pmap(p->map)), pmap_asid(vm_map_pmap(p->map)));
 }
 

@@ -40,6 +40,7 @@ void replay_opts_defaults(struct replay_opts *o)
 {
 	*o = (struct replay_opts){.ram_bytes = 64ull << 20};
 	sim_dev_config_defaults(&o->dev);
+	sim_files_config_defaults(&o->files);
 }
 
 static int fail_at(struct replay *r, const struct trace_op *op, int status, const char *fmt,
@@ -50,12 +51,6 @@ static int fail_at(struct replay *r, const struct trace_op *op, int status, cons
 	fprintf(stderr, fmt, msg);
 	fputc('\n', stderr);
 	return status;
-}
-
-static bool is_file_op(const struct trace_op *op)
-{
-	return op->kind == TRACE_FILE || op->kind == TRACE_PREAD || op->kind == TRACE_PWRITE ||
-	       (op->kind == TRACE_MMAP && op->file);
 }
 
 static void print_events(const struct trace_events *e, FILE *out)
@@ -181,8 +176,6 @@ static int replay_op(struct replay *r, const struct trace_op *op)
 	struct sim_result res;
 	int status = REPLAY_OK;
 
-	if (is_file_op(op))
-		return fail_at(r, op, REPLAY_BAD_INPUT, "%s", "not supported yet: file operations");
 	switch (trace_pids_admit(r->pids, op, err, sizeof err)) {
 	case TRACE_BAD:
 		return fail_at(r, op, REPLAY_BAD_INPUT, "%s", err);
@@ -241,7 +234,7 @@ int replay_run_reader(struct trace_reader *reader, const struct replay_opts *o)
 {
 	struct replay r = {.opts = o, .reader = reader, .out = o->out != NULL ? o->out : stdout};
 	struct sim_config cfg = {.ram_bytes = o->ram_bytes, .verbose = o->verbose,
-				 .dev = o->dev, .inject = o->inject};
+				 .dev = o->dev, .files = o->files, .inject = o->inject};
 	char err[512];
 	int status;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "dev.h"
+#include "files.h"
 #include "inject.h"
 
 struct sim;
@@ -19,7 +20,8 @@ struct replay_opts {
 	uint64_t check_every;   /* --check-every N (0: only `check` lines) */
 	int verbose;            /* -v */
 	FILE *stats;            /* if set, the `stat` report goes here at the end */
-	struct sim_dev_config dev;      /* --swap*, --op-cost */
+	struct sim_dev_config dev;      /* --swap*, --op-cost, --pager-latency, --pager-rate */
+	struct sim_files_config files;  /* --files, --dirty-max, --pager-inflight */
 	struct inject_schedule inject;  /* --inject */
 	FILE *out;              /* output lines (default stdout) */
 	/* If set, called every SAMPLE_EVERY admitted operations and once at

@@ -17,6 +17,7 @@
 #include "port_sim.h"
 #include "sim.h"
 #include "vm/anon.h"
+#include "vm/file.h"
 #include "vm/map.h"
 #include "vm/object.h"
 #include "vm/pagedaemon.h"
@@ -206,12 +207,59 @@ static void stat_injected(FILE *out)
 	fprintf(out, "%s\n", any ? "" : " none");
 }
 
+/* The page cache of files, as the core counts it. */
+static void stat_file_cache(FILE *out)
+{
+	const struct vm_file_stats *f = &vm_file_stats;
+
+	fprintf(out, "# file cache: dirty %" PRIu64 " (peak %" PRIu64 ", bound %" PRIu64
+		     "); data_request %" PRIu64 " (%" PRIu64 " pages, %" PRIu64
+		     " errors), data_return %" PRIu64 " (%" PRIu64 " pages, %" PRIu64 " errors)\n",
+		f->dirty, f->dirty_peak, f->dirty_max, f->requests, f->request_pages,
+		f->request_errors, f->returns, f->return_pages, f->return_errors);
+	fprintf(out, "# file cache: returns in flight per pager peak %" PRIu64 " (cap %" PRIu64
+		     "); writers throttled %" PRIu64 " for ",
+		f->inflight_peak, f->inflight_cap, f->throttled);
+	print_seconds(out, f->throttle_ns);
+	fprintf(out, "; clean pages dropped %" PRIu64 ", anon pages swapped while clean file "
+		     "pages were resident %" PRIu64 "\n",
+		f->clean_drops, f->anon_out_with_clean_file);
+}
+
+/* The file table, the file calls, and what the file pager did. */
+static void stat_files(struct sim *s, FILE *out)
+{
+	const struct sim_stats *st = &s->stats;
+	const char *dir = sim_files_dir();
+
+	fprintf(out, "# files: %" PRIu64 " in %s%s; written by `file` %" PRIu64 " B, pread %" PRIu64
+		     " B, pwrite %" PRIu64 " B, EIO %" PRIu64 "\n",
+		sim_files_count(), dir != NULL ? dir : "unnamed temporary files", dir != NULL ? "/" : "",
+		st->file_bytes, st->pread_bytes, st->pwrite_bytes, st->file_io_errors);
+	for (uint32_t pager = 0; pager < SIM_PAGERS; pager++) {
+		struct sim_pager_stats ps;
+
+		sim_pager_get_stats(pager, &ps);
+		fprintf(out, "# file pager %" PRIu32 ": data_request %" PRIu64 " (%" PRIu64
+			     " pages), data_return %" PRIu64 " (%" PRIu64 " pages), errors %" PRIu64
+			     ", dropped %" PRIu64 "; returns in flight %" PRIu64 " (peak %" PRIu64
+			     "); busy ",
+			pager, ps.requests, ps.request_pages, ps.returns, ps.return_pages, ps.errors,
+			ps.dropped, ps.returns_in_flight, ps.returns_in_flight_peak);
+		print_seconds(out, ps.busy_ns);
+		fputc('\n', out);
+	}
+}
+
 /* The clock, the devices, and the faults injected into them. */
 static void stat_time_io(struct sim *s, FILE *out)
 {
 	stat_time(s, out);
 	for (int dev = 0; dev < PORT_DEV_COUNT; dev++)
-		stat_device(dev, out);
+		if (dev != PORT_DEV_FILE)
+			stat_device(dev, out);
+	stat_files(s, out);
+	stat_file_cache(out);
 	stat_injected(out);
 }
 
@@ -293,6 +341,8 @@ static void dump_entry(FILE *out, const struct vm_map_entry *e)
 	if (e->object != NULL)
 		fprintf(out, " object #%" PRIu64 " (refs %u) page %" PRIu64, e->object->id,
 			e->object->ref, e->offset);
+	if (sim_files_name(e->object) != NULL)
+		fprintf(out, " file %s", sim_files_name(e->object));
 	fputc('\n', out);
 	if (vm_amap_empty(&e->amap))
 		return;
@@ -325,6 +375,7 @@ void sim_report_maps(struct sim *s, struct sim_proc *p, struct trace_events *out
 	(void)s;
 	while (vm_map_iterate(p->map, &cursor, &info)) {
 		struct trace_event *ev = trace_events_push(out);
+		const char *name = sim_files_name(info.object);
 
 		ev->kind = TEV_MAP;
 		ev->pid = p->pid;
@@ -334,7 +385,10 @@ void sim_report_maps(struct sim *s, struct sim_proc *p, struct trace_events *out
 				     (info.prot & VM_PROT_WRITE ? TRACE_PROT_W : 0) |
 				     (info.prot & VM_PROT_EXEC ? TRACE_PROT_X : 0));
 		ev->shared = info.shared;
-		ev->file = info.file;
+		/* The host's table names the files (the core knows only handles). */
+		ev->file = info.file || name != NULL;
 		ev->off = vm_ptoa(info.offset);
+		if (ev->file)
+			snprintf(ev->name, sizeof ev->name, "%s", name != NULL ? name : "?");
 	}
 }

@@ -21,6 +21,7 @@
 
 #include "cpu.h"
 #include "dev.h"
+#include "files.h"
 #include "inject.h"
 #include "model.h"
 #include "trace.h"
@@ -32,8 +33,12 @@ struct sim_config {
 	uint64_t ram_bytes;  /* --ram, default 64 MiB */
 	int verbose;         /* -v */
 	/* Devices and clock (--swap, --swap-file, --swap-seek, --swap-rate,
-	 * --op-cost); zeroed: no devices, no cost per operation. */
+	 * --op-cost, --pager-latency, --pager-rate); zeroed: no swap, an
+	 * instant file pager, no cost per operation. */
 	struct sim_dev_config dev;
+	/* Files (--files, --dirty-max, --pager-inflight); zeroed: unnamed
+	 * temporary files, the core's defaults. */
+	struct sim_files_config files;
 	/* --inject; installed at boot, replacing whatever was armed. */
 	struct inject_schedule inject;
 };
@@ -52,6 +57,11 @@ struct sim_stats {
 	uint64_t oom_kills;
 	uint64_t procs_created;
 	uint64_t bytes_read, bytes_written;
+	/* pread and pwrite: bytes through the file interface, and the calls
+	 * the file pager failed (EIO) */
+	uint64_t pread_bytes, pwrite_bytes, file_io_errors;
+	/* `file`: bytes the host wrote straight to its files */
+	uint64_t file_bytes;
 	/* Table pages ever allocated by the pmaps of processes now gone
 	 * (exited or killed); with the live pmaps' ptp_allocated, every
 	 * table page the run allocated. */
@@ -122,6 +132,9 @@ void sim_access(struct sim *s, struct sim_proc *p, const struct trace_op *op,
 /* The mmap family (syscall.c). */
 void sim_syscall(struct sim *s, struct sim_proc *p, const struct trace_op *op,
 		 struct trace_events *out, struct sim_result *res);
+/* pread and pwrite (syscall.c): through the core's page cache. */
+void sim_syscall_file_io(struct sim *s, struct sim_proc *p, const struct trace_op *op,
+			 struct trace_events *out, struct sim_result *res);
 
 /* Reports (report.c): `stat` and `vmdump` as `#` lines, `maps` as events. */
 void sim_report_stat(struct sim *s, FILE *out);

@@ -17,6 +17,10 @@
  *                    place
  *   shared           the shared object's anon, created zeroed on first
  *                    touch, mapped with the entry's protection
+ *   file, shared     the file's cached page (file.c), read from the pager
+ *                    on a miss; SIGBUS wholly past the end of the file
+ *   file, private    the file's page read-only until the first write,
+ *                    which copies it into an anon of the process's own
  *
  * An anon whose page is in swap is read back first (swap.c), with its
  * neighbours when they follow it on the device; a page under I/O is
@@ -33,6 +37,7 @@
 #include "map.h"
 #include "mvm/pmap.h"
 #include "mvm/vm_kmem.h"
+#include "file.h"
 #include "object.h"
 #include "swap.h"
 
@@ -119,8 +124,10 @@ static enum vm_err fault_map_anon(struct vm_map *map, vaddr_t va, struct vm_anon
 	return fault_enter(map, va, an->page, prot);
 }
 
-/* A write to a private page that is not exclusively ours. */
-static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e, vaddr_t va)
+/* A write to a private page that is not exclusively ours: a copy of the
+ * anon's page, or of FROM (a file's page) where there is no anon yet. */
+static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
+				     const struct vm_page *from)
 {
 	uint64_t vpn = vm_atop(va);
 	struct vm_page *pg = fault_reserve(&e->amap, vpn);
@@ -138,10 +145,25 @@ static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e,
 		/* Making the path ours was enough: nobody else holds it. */
 		vm_page_free(pg);
 	} else {
-		an = fault_install(&e->amap, vpn, pg, an != NULL ? an->page : NULL);
+		an = fault_install(&e->amap, vpn, pg, an != NULL ? an->page : from);
 	}
 	fault_unreserve();
 	return fault_map_anon(map, va, an, e->prot, VM_ACCESS_WRITE);
+}
+
+/* A private file mapping's page nobody has written: the file's page,
+ * read-only; a write copies it into the process's own anon. */
+static enum vm_err fault_private_file(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
+				      enum vm_access access)
+{
+	struct vm_page *pg;
+	enum vm_err err = vm_file_fault_page(e->object, vm_entry_pindex(e, va), &pg);
+
+	if (err != VM_OK)
+		return err;
+	if (access == VM_ACCESS_WRITE)
+		return fault_private_cow(map, e, va, pg);
+	return fault_enter(map, va, pg, vm_prot_readonly(e->prot));
 }
 
 static enum vm_err fault_private(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
@@ -154,8 +176,10 @@ static enum vm_err fault_private(struct vm_map *map, struct vm_map_entry *e, vad
 
 	if (an != NULL && (err = fault_resident(an, &e->amap, vm_atop(va))) != VM_OK)
 		return err;
+	if (an == NULL && e->object != NULL)
+		return fault_private_file(map, e, va, access);
 	if (access == VM_ACCESS_WRITE && !exclusive)
-		return fault_private_cow(map, e, va);
+		return fault_private_cow(map, e, va, NULL);
 	if (an == NULL)
 		return fault_enter(map, va, vm_phys.zero_page, vm_prot_readonly(e->prot));
 	if (!exclusive)
@@ -189,12 +213,32 @@ static enum vm_err fault_shared(struct vm_map *map, struct vm_map_entry *e, vadd
 	return fault_map_anon(map, va, an, e->prot, access);
 }
 
+/* A shared file mapping: the cache page itself.  A write counts it dirty
+ * (and may wait for the dirty bound); a clean page is mapped read-only so
+ * that its first write comes here. */
+static enum vm_err fault_file_shared(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
+				     enum vm_access access)
+{
+	struct vm_page *pg;
+	enum vm_err err = vm_file_fault_page(e->object, vm_entry_pindex(e, va), &pg);
+
+	if (err != VM_OK)
+		return err;
+	if (access == VM_ACCESS_WRITE)
+		vm_file_dirty_for_write(pg);
+	if (pg->flags & VM_PG_CLEAN)
+		return fault_enter(map, va, pg, vm_prot_readonly(e->prot));
+	return fault_enter(map, va, pg, e->prot);
+}
+
 static enum vm_err fault_once(struct vm_map *map, vaddr_t va, enum vm_access access)
 {
 	struct vm_map_entry *e = vm_map_lookup(map, va);
 
 	if (e == NULL || !prot_allows(e->prot, access))
 		return VM_ESEGV;
+	if (vm_entry_shared(e) && vm_object_is_file(e->object))
+		return fault_file_shared(map, e, va, access);
 	if (vm_entry_shared(e))
 		return fault_shared(map, e, va, access);
 	return fault_private(map, e, va, access);

@@ -25,6 +25,7 @@
 
 #include "mvm/pmap.h"
 #include "mvm/vm_kmem.h"
+#include "file.h"
 #include "object.h"
 #include "pagedaemon.h"
 #include "swap.h"
@@ -376,10 +377,22 @@ enum vm_err vm_madvise(struct vm_map *map, vaddr_t addr, uint64_t len, enum vm_a
 
 enum vm_err vm_msync(struct vm_map *map, vaddr_t addr, uint64_t len)
 {
-	if (!map_range_mapped(map, addr, addr + len))
+	vaddr_t end = addr + len;
+	enum vm_err err = VM_OK;
+
+	if (!map_range_mapped(map, addr, end))
 		return VM_ENOMAP;
 	/* Only shared file mappings have anything to write back. */
-	return VM_OK;
+	for (struct vm_map_entry *e = vm_map_lookup(map, addr); e != NULL && vm_entry_start(e) < end;
+	     e = vm_map_next(e)) {
+		vaddr_t s = addr > vm_entry_start(e) ? addr : vm_entry_start(e);
+		vaddr_t t = end < vm_entry_end(e) ? end : vm_entry_end(e);
+
+		if (vm_entry_shared(e) && vm_object_is_file(e->object) &&
+		    vm_file_sync_range(e->object, vm_entry_pindex(e, s), vm_atop(t - s)) != VM_OK)
+			err = VM_EIO;
+	}
+	return err;
 }
 
 struct vm_map *vm_map_create(void)

@@ -8,6 +8,7 @@
  */
 #include "object.h"
 
+#include "file.h"
 #include "map.h"
 #include "mvm/vm_kmem.h"
 
@@ -20,6 +21,11 @@ void vm_object_init(void)
 	vm_object_next_id = 1;
 }
 
+uint64_t vm_object_new_id(void)
+{
+	return vm_object_next_id++;
+}
+
 struct vm_object *vm_object_anon_create(uint64_t size)
 {
 	struct vm_object *obj = vm_kmem_alloc(&vm_object_cache);
@@ -30,7 +36,7 @@ struct vm_object *vm_object_anon_create(uint64_t size)
 		.ref = 1,
 		.type = VM_OBJECT_ANON,
 		.size = size,
-		.id = vm_object_next_id++,
+		.id = vm_object_new_id(),
 	};
 	return obj;
 }
@@ -46,6 +52,8 @@ void vm_object_unref(struct vm_object *obj)
 	if (--obj->ref > 0)
 		return;
 	VM_ASSERT(obj->mappings == NULL);
+	if (vm_object_is_file(obj))
+		vm_file_release(obj);
 	vm_amap_release(&obj->anons);
 	vm_kmem_free(&vm_object_cache, obj);
 }
@@ -98,6 +106,13 @@ static void release_uncovered(struct vm_object *obj, const struct vm_map_entry *
 enum vm_err vm_object_release_range(struct vm_object *obj, const struct vm_map_entry *e,
 				    uint64_t first, uint64_t n)
 {
+	/* A file's pages stay cached (its name reaches them); but when its
+	 * last mapping goes, what the mappings wrote goes to the file now. */
+	if (vm_object_is_file(obj)) {
+		if (obj->mappings == e && e->obj_next == NULL)
+			vm_file_unmapped(obj);
+		return VM_OK;
+	}
 	release_uncovered(obj, obj->mappings, e, first, first + n);
 	return VM_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * object.h - memory objects: shared anonymous memory (and, later, files).
+ * object.h - memory objects: shared anonymous memory, and files.
  *
  * A shared anonymous object is what `mmap shared anon` creates and what
  * fork hands to the child for a shared entry.  Its pages are anons, kept in
@@ -12,6 +12,12 @@
  * again (anonymous objects have no name), so when a mapping goes away the
  * object frees the pages of that range that no other mapping covers.  The
  * object finds the other mappings on its mapping list.
+ *
+ * A file object is the page cache of one host file (file.c): its pages are
+ * frames of use OBJECT in a page tree keyed by page index, clean when the
+ * file holds their bytes, and it lives as long as the host's file table
+ * holds its reference.  Its pages stay cached when no mapping covers them:
+ * the file's name still reaches them.
  */
 #ifndef MVM_VM_OBJECT_H
 #define MVM_VM_OBJECT_H
@@ -20,20 +26,35 @@
 
 struct vm_map_entry;
 
+#include "pagetree.h"
+
 enum vm_object_type {
 	VM_OBJECT_ANON, /* shared anonymous memory */
+	VM_OBJECT_FILE, /* the page cache of a host file */
 };
 
 struct vm_object {
-	uint32_t ref;                 /* entries referencing the object */
+	uint32_t ref;                 /* entries (and the host's file table) */
 	uint8_t type;                 /* enum vm_object_type */
-	uint64_t size;                /* pages */
-	struct vm_amap anons;         /* page index -> anon (ANON objects) */
+	uint64_t size;                /* pages (ANON); bytes (FILE) */
+	struct vm_amap anons;         /* ANON: page index -> anon */
 	struct vm_map_entry *mappings;/* entries mapping the object */
 	uint64_t id;                  /* for dumps */
+	/* FILE only */
+	struct vm_pagetree pages;     /* page index -> cached frame */
+	uint64_t handle;              /* the host's file (port_io.file) */
+	uint32_t pager;               /* the pager serving it */
+	uint64_t ndirty;              /* cached frames the file does not hold yet */
+	struct vm_object *file_next;  /* every file object */
 };
 
+static inline bool vm_object_is_file(const struct vm_object *obj)
+{
+	return obj->type == VM_OBJECT_FILE;
+}
+
 void vm_object_init(void);
+uint64_t vm_object_new_id(void);
 /* A new shared anonymous object of SIZE pages with one reference. */
 struct vm_object *vm_object_anon_create(uint64_t size);
 void vm_object_ref(struct vm_object *obj);

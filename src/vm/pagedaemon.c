@@ -16,16 +16,23 @@
  *
  *   1. collect the pmaps of idle processes (not run for PD_IDLE_NS):
  *      their page-table pages and pv chunks go back at once, and their
- *      pages, now mapped nowhere, age out first in step 3;
- *   2. age the active queue: pages whose reference bit (harvested from
- *      the PTEs) is set go round again, the others move to inactive;
- *   3. scan the inactive queue: referenced pages go back to active; clean
- *      pages (their swap slot holds their bytes) are freed at once; dirty
- *      anonymous pages are gathered into clusters and written to swap,
- *      and freed when the write completes;
- *   4. on demand only: wait for writes in flight; and if nothing at all
- *      came free, strip the least recently used pmaps (FreeBSD's
- *      reclaim_pv_chunk), the running one last.
+ *      pages, now mapped nowhere, age out first in step 4;
+ *   2. clean file pages, all of them if need be (a second chance for the
+ *      referenced ones): they are only cache, and the file gives them back
+ *      for the price of a read.  GNU Mach flushed anonymous memory while
+ *      clean file cache stayed; here no anonymous page goes to swap while
+ *      a clean file page could have been dropped instead (the count of
+ *      such pageouts is kept, and is meant to stay 0);
+ *   3. dirty file pages: start writing them back (bounded by the pager's
+ *      in-flight cap), so they become clean file pages for step 2;
+ *   4. anonymous memory: age the active queue (pages whose PTE reference
+ *      bit is set go round again, the others move to inactive), then scan
+ *      the inactive queue: referenced pages back to active, clean pages
+ *      (their swap slot holds their bytes) freed at once, dirty ones
+ *      gathered into clusters and written to swap;
+ *   5. on demand only: wait for writes in flight (and take what they made
+ *      clean); and if nothing at all came free, strip the least recently
+ *      used pmaps (FreeBSD's reclaim_pv_chunk), the running one last.
  *
  * Only when all of that frees nothing does an allocation fail for good,
  * and then the host's OOM killer decides (DESIGN.md invariant 6).
@@ -33,6 +40,7 @@
 #include "pagedaemon.h"
 
 #include "anon.h"
+#include "file.h"
 #include "map.h"
 #include "mvm/pmap.h"
 #include "mvm/vm.h"
@@ -72,6 +80,10 @@ static void collect_idle(const struct vm_map *except)
 		if (freed > 0) {
 			vm_pagedaemon_stats.idle_collections++;
 			vm_pagedaemon_stats.pmap_frames += freed;
+			port_log(1, "pagedaemon: collected pmap %u, idle for %llu ms: %llu frames freed",
+				 (unsigned)pmap_asid(m->pmap),
+				 (unsigned long long)((now - m->last_active) / 1000000),
+				 (unsigned long long)freed);
 		}
 	}
 }
@@ -130,6 +142,8 @@ static void pageout_flush(struct vm_pageout *po)
 
 	while (done < po->n && !po->swap_full) {
 		got = vm_swap_pageout(po->pages + done, po->n - done);
+		if (vm_file_clean_resident() > 0)
+			vm_file_stats.anon_out_with_clean_file += got;
 		if (got == 0 && vm_swap_writes_in_flight() > 0 && vm_swap_slots() > vm_swap_inuse()) {
 			port_io_wait(); /* no free request: let one finish */
 			continue;
@@ -186,12 +200,32 @@ static void scan_inactive(void)
 	vm_pageout_finish(&po);
 }
 
-/* One run of steps 1 to 3. */
-static void pagedaemon_scan(const struct vm_map *except)
+static uint64_t deficit(void)
+{
+	return short_of_memory() ? vm_phys.free_target - vm_page_free_count() : 0;
+}
+
+/* Steps 2 and 3: the file cache.  URGENT: wait for the writebacks and take
+ * the pages they cleaned. */
+static void reclaim_files(bool urgent)
+{
+	vm_file_reclaim_clean(deficit());
+	if (!short_of_memory() || vm_file_stats.dirty == 0)
+		return;
+	vm_file_writeback(deficit(), urgent);
+	if (urgent)
+		vm_file_reclaim_clean(deficit());
+}
+
+/* One run of steps 1 to 4. */
+static void pagedaemon_scan(const struct vm_map *except, bool urgent)
 {
 	vm_pagedaemon_stats.runs++;
 	vm_phys.daemon_wanted = false;
 	collect_idle(except);
+	if (!short_of_memory())
+		return;
+	reclaim_files(urgent);
 	if (!short_of_memory())
 		return;
 	age_active();
@@ -204,7 +238,7 @@ void vm_pagedaemon_poll(void)
 
 	if (!vm_phys.daemon_wanted)
 		return;
-	pagedaemon_scan(NULL);
+	pagedaemon_scan(NULL, false);
 	if (vm_page_free_count() > before)
 		vm_pagedaemon_stats.frames_freed += vm_page_free_count() - before;
 }
@@ -212,6 +246,7 @@ void vm_pagedaemon_poll(void)
 void vm_background(void)
 {
 	port_io_poll();
+	vm_file_background();
 	vm_pagedaemon_poll();
 }
 
@@ -219,6 +254,7 @@ void vm_background(void)
 static void reclaim_harder(const struct vm_map *except, uint64_t before)
 {
 	uint64_t freed;
+	bool self;
 
 	while (vm_page_free_count() <= before && vm_swap_writes_in_flight() > 0)
 		port_io_wait();
@@ -226,9 +262,13 @@ static void reclaim_harder(const struct vm_map *except, uint64_t before)
 		return;
 	vm_pagedaemon_stats.emergency++;
 	freed = pmap_reclaim(except != NULL ? except->pmap : NULL);
-	if (freed == 0 && except != NULL)
+	self = freed == 0 && except != NULL;
+	if (self)
 		freed = pmap_collect(except->pmap);
 	vm_pagedaemon_stats.pmap_frames += freed;
+	port_log(1, "pagedaemon: emergency reclaim of %s: %llu frames freed",
+		 self ? "the faulting process's own pmap" : "the least recently used pmaps",
+		 (unsigned long long)freed);
 }
 
 uint64_t vm_reclaim(const struct vm_map *except)
@@ -237,7 +277,7 @@ uint64_t vm_reclaim(const struct vm_map *except)
 
 	vm_pagedaemon_stats.urgent++;
 	vm_swap_drain(false);
-	pagedaemon_scan(except);
+	pagedaemon_scan(except, true);
 	reclaim_harder(except, before);
 	after = vm_page_free_count();
 	if (after <= before) {

@@ -10,7 +10,9 @@
 #include "mvm/pmap.h"
 #include "mvm/vm.h"
 #include "object.h"
+#include "file.h"
 #include "pagedaemon.h"
+#include "pagetree.h"
 #include "swap.h"
 
 enum vm_err vm_boot(uint8_t *ram, uint64_t nframes)
@@ -25,6 +27,8 @@ enum vm_err vm_boot(uint8_t *ram, uint64_t nframes)
 	vm_map_init();
 	vm_pagedaemon_init();
 	vm_swap_init();
+	vm_pagetree_init();
+	vm_file_init();
 	pmap_init();
 	return VM_OK;
 }

@@ -1,0 +1,597 @@
+/*
+ * file.c - the page cache of files, and the messages to their pagers.
+ *
+ * One object per file holds its cached pages in a page tree.  Every user
+ * of the file's bytes goes through those pages: faults of shared and
+ * private mappings, pread and pwrite.  There is no second copy, so a
+ * pwrite is visible at once through every shared mapping and a store
+ * through a shared mapping at once to pread.
+ *
+ * Pages come from the file's pager (PORT_DEV_FILE in port.h, an external
+ * pager in Mach's sense) by data_request, and go back by data_return.
+ * Reads take up to FILE_READAHEAD following pages in the same request
+ * while memory is plentiful.  Writes go in clusters of consecutive dirty
+ * pages, and never more than `pager_inflight` data_returns are in flight
+ * to one pager: the flood of data_return messages that made Hurd
+ * translators spawn a thread per message cannot happen.
+ *
+ * A page's state is its flags and its queue:
+ *
+ *   reading     BUSY, on FILE       a data_request is filling it
+ *   clean       on FILE             the file holds these bytes (CLEAN)
+ *   dirty       on DIRTY            a write made it differ
+ *   writing     BUSY, on LAUNDRY    a data_return carries it
+ *
+ * Dirty means potentially dirty, the bound GNU Mach's advisory pageout
+ * introduced: a page counts as dirty from the moment a shared mapping is
+ * allowed to write it (the write fault) or a pwrite changes it, until its
+ * data_return is acknowledged.  Clean pages are mapped read-only so that
+ * the first write faults and is counted.  When the count reaches the bound
+ * (`--dirty-max`) the writer waits, in simulated time, for writeback to
+ * bring it under again; background writeback starts at half the bound.
+ * While a page is being written it is write-protected and busy, so a
+ * store waits for the acknowledgement and dirties it afresh.
+ *
+ * A failed data_request drops the pages it was filling (the fault gets
+ * SIGBUS, as Linux's does); a failed data_return leaves its pages dirty
+ * and queued for another try, so no write is ever lost to an I/O error.
+ */
+#include "file.h"
+
+#include "mvm/pmap.h"
+#include "mvm/vm_kmem.h"
+#include "object.h"
+#include "pagetree.h"
+#include "pagedaemon.h"
+#include "swap.h"
+
+#define FILE_REQUESTS 64
+#define FILE_READAHEAD 8
+#define FILE_PAGERS 8
+#define FILE_SYNC_ROUNDS 4
+
+struct file_req {
+	struct port_io io;
+	struct vm_page *pages[PORT_IO_MAX_PAGES];
+	struct vm_object *obj;
+	enum vm_err *result;   /* where a waiting caller wants the outcome */
+	bool busy;
+};
+
+struct vm_file_stats vm_file_stats;
+struct vm_object *vm_files;
+static struct file_req file_reqs[FILE_REQUESTS];
+static uint32_t file_inflight[FILE_PAGERS];
+
+void vm_file_init(void)
+{
+	vm_files = NULL;
+	vm_file_stats = (struct vm_file_stats){
+		.dirty_max = vm_phys.nframes / 8 > 1 ? vm_phys.nframes / 8 : 1,
+		.inflight_cap = 8,
+	};
+	for (int i = 0; i < FILE_REQUESTS; i++)
+		file_reqs[i].busy = false;
+	for (int i = 0; i < FILE_PAGERS; i++)
+		file_inflight[i] = 0;
+}
+
+void vm_file_configure(const struct vm_file_config *cfg)
+{
+	if (cfg->dirty_max != 0)
+		vm_file_stats.dirty_max = cfg->dirty_max;
+	if (cfg->pager_inflight != 0)
+		vm_file_stats.inflight_cap = cfg->pager_inflight;
+}
+
+struct vm_object *vm_file_create(uint64_t handle, uint32_t pager, uint64_t size)
+{
+	struct vm_object *obj;
+
+	VM_ASSERT(pager < FILE_PAGERS);
+	while ((obj = vm_kmem_zalloc(&vm_object_cache)) == NULL)
+		if (vm_reclaim(NULL) == 0)
+			return NULL;
+	obj->ref = 1;
+	obj->type = VM_OBJECT_FILE;
+	obj->size = size;
+	obj->handle = handle;
+	obj->pager = pager;
+	obj->id = vm_object_new_id();
+	obj->file_next = vm_files;
+	vm_files = obj;
+	return obj;
+}
+
+uint64_t vm_file_size(const struct vm_object *obj)
+{
+	return obj->size;
+}
+
+static bool page_past_eof(const struct vm_object *obj, uint64_t pindex)
+{
+	return pindex >= (obj->size + VM_PAGE_MASK) >> VM_PAGE_SHIFT;
+}
+
+/* ---- requests ---- */
+
+static struct file_req *req_get(void)
+{
+	for (;;) {
+		for (int i = 0; i < FILE_REQUESTS; i++) {
+			if (!file_reqs[i].busy) {
+				file_reqs[i].busy = true;
+				file_reqs[i].result = NULL;
+				return &file_reqs[i];
+			}
+		}
+		if (!port_io_wait())
+			VM_ASSERT(!"every file request busy, none in flight");
+	}
+}
+
+static void req_submit(struct file_req *r, struct vm_object *obj, enum port_io_op op,
+		       uint64_t pindex, uint32_t n, port_io_done_fn done)
+{
+	r->obj = obj;
+	r->io.op = (uint8_t)op;
+	r->io.dev = PORT_DEV_FILE;
+	r->io.npages = (uint16_t)n;
+	r->io.block = pindex;
+	r->io.file = obj->handle;
+	r->io.limit = obj->size;
+	r->io.pager = obj->pager;
+	r->io.done = done;
+	r->io.arg = r;
+	r->io.err = VM_OK;
+	for (uint32_t i = 0; i < n; i++)
+		r->io.data[i] = vm_page_data(r->pages[i]);
+	port_io_submit(&r->io);
+}
+
+static void req_finish(struct file_req *r)
+{
+	if (r->result != NULL)
+		*r->result = r->io.err;
+	r->busy = false;
+}
+
+/* Waits until the request that will store into *RESULT is done. */
+static enum vm_err req_wait(volatile enum vm_err *result)
+{
+	while (*result == VM_EINVAL)
+		if (!port_io_wait())
+			VM_ASSERT(!"waiting for a file request that is not in flight");
+	return *result;
+}
+
+/* ---- page states ---- */
+
+static void page_set_dirty(struct vm_page *pg)
+{
+	struct vm_object *obj = pg->owner.object;
+
+	if (!(pg->flags & VM_PG_CLEAN))
+		return;
+	pg->flags &= ~VM_PG_CLEAN;
+	obj->ndirty++;
+	if (++vm_file_stats.dirty > vm_file_stats.dirty_peak)
+		vm_file_stats.dirty_peak = vm_file_stats.dirty;
+	vm_page_requeue(pg, VM_PQ_DIRTY);
+}
+
+static void page_set_clean(struct vm_page *pg)
+{
+	struct vm_object *obj = pg->owner.object;
+
+	if (!(pg->flags & VM_PG_CLEAN)) {
+		obj->ndirty--;
+		vm_file_stats.dirty--;
+	}
+	pg->flags |= VM_PG_CLEAN;
+	vm_page_requeue(pg, VM_PQ_FILE);
+}
+
+/* Takes PG out of the cache and frees it (unmapped everywhere first). */
+static void page_drop(struct vm_page *pg)
+{
+	struct vm_object *obj = pg->owner.object;
+
+	pmap_page_protect(pg, VM_PROT_NONE);
+	if (!(pg->flags & VM_PG_CLEAN)) {
+		obj->ndirty--;
+		vm_file_stats.dirty--;
+	}
+	vm_pagetree_remove(&obj->pages, pg->u.pindex);
+	vm_page_free(pg);
+}
+
+/* A new, zeroed page of OBJ at PINDEX in the cache, clean; NULL if no memory. */
+static struct vm_page *page_insert(struct vm_object *obj, uint64_t pindex)
+{
+	struct vm_page *pg = vm_page_alloc(VM_PAGE_OBJECT);
+
+	if (pg == NULL)
+		return NULL;
+	if (vm_pagetree_insert(&obj->pages, pindex, pg) != VM_OK) {
+		vm_page_free(pg);
+		return NULL;
+	}
+	vm_page_zero(pg);
+	pg->owner.object = obj;
+	pg->u.pindex = pindex;
+	pg->flags = VM_PG_CLEAN;
+	vm_pageq_insert_tail(VM_PQ_FILE, pg);
+	return pg;
+}
+
+/* ---- data_request ---- */
+
+static void request_done(struct port_io *io)
+{
+	struct file_req *r = io->arg;
+
+	for (uint32_t i = 0; i < io->npages; i++) {
+		struct vm_page *pg = r->pages[i];
+
+		pg->flags &= ~(VM_PG_BUSY | VM_PG_WANTED);
+		if (io->err != VM_OK)
+			page_drop(pg);
+	}
+	if (io->err != VM_OK)
+		vm_file_stats.request_errors++;
+	req_finish(r);
+}
+
+/* Reads PINDEX (and what follows it, while memory is plentiful) and waits. */
+static enum vm_err page_read(struct vm_object *obj, uint64_t pindex)
+{
+	struct file_req *r = req_get();
+	volatile enum vm_err result = VM_EINVAL;
+	uint32_t n = 0;
+
+	while (n < FILE_READAHEAD && (n == 0 || vm_pagedaemon_plenty()) &&
+	       !page_past_eof(obj, pindex + n) && vm_pagetree_lookup(&obj->pages, pindex + n) == NULL) {
+		struct vm_page *pg = page_insert(obj, pindex + n);
+
+		if (pg == NULL)
+			break;
+		pg->flags |= VM_PG_BUSY;
+		r->pages[n++] = pg;
+	}
+	if (n == 0) {
+		r->busy = false;
+		return VM_ENOMEM;
+	}
+	r->result = (enum vm_err *)&result;
+	vm_file_stats.requests++;
+	vm_file_stats.request_pages += n;
+	req_submit(r, obj, PORT_IO_READ, pindex, n, request_done);
+	return req_wait(&result);
+}
+
+/*
+ * A resident, idle page of OBJ at PINDEX.  OVERWRITE: the caller will store
+ * every byte of it that belongs to the file, so a missing page need not be
+ * read.  VM_ENOMEM, VM_EIO.
+ */
+static enum vm_err page_get(struct vm_object *obj, uint64_t pindex, bool overwrite,
+			    struct vm_page **out)
+{
+	for (;;) {
+		struct vm_page *pg = vm_pagetree_lookup(&obj->pages, pindex);
+		enum vm_err err;
+
+		if (pg != NULL && (pg->flags & VM_PG_BUSY)) {
+			vm_swap_wait_page(pg);
+			continue;
+		}
+		if (pg != NULL) {
+			*out = pg;
+			return VM_OK;
+		}
+		if (overwrite) {
+			*out = page_insert(obj, pindex);
+			return *out != NULL ? VM_OK : VM_ENOMEM;
+		}
+		if ((err = page_read(obj, pindex)) != VM_OK)
+			return err;
+	}
+}
+
+/* ---- data_return ---- */
+
+static void return_done(struct port_io *io)
+{
+	struct file_req *r = io->arg;
+
+	file_inflight[r->obj->pager]--;
+	for (uint32_t i = 0; i < io->npages; i++) {
+		struct vm_page *pg = r->pages[i];
+
+		pg->flags &= ~(VM_PG_BUSY | VM_PG_WANTED);
+		if (io->err != VM_OK)
+			vm_page_requeue(pg, VM_PQ_DIRTY);
+		else
+			page_set_clean(pg);
+	}
+	if (io->err != VM_OK)
+		vm_file_stats.return_errors++;
+	req_finish(r);
+}
+
+static bool page_writable_back(const struct vm_page *pg)
+{
+	return pg != NULL && !(pg->flags & (VM_PG_CLEAN | VM_PG_BUSY));
+}
+
+/* One data_return of FIRST and the dirty pages that follow it; 0 if the
+ * pager already has its fill of returns in flight. */
+static uint32_t writeback_cluster(struct vm_page *first)
+{
+	struct vm_object *obj = first->owner.object;
+	uint64_t p0 = first->u.pindex;
+	struct file_req *r;
+	uint32_t n = 0;
+	struct vm_page *pg;
+
+	if (file_inflight[obj->pager] >= vm_file_stats.inflight_cap)
+		return 0;
+	r = req_get();
+	while (n < PORT_IO_MAX_PAGES && !page_past_eof(obj, p0 + n) &&
+	       page_writable_back(pg = vm_pagetree_lookup(&obj->pages, p0 + n))) {
+		pmap_page_protect(pg, VM_PROT_READ);
+		pg->flags |= VM_PG_BUSY;
+		vm_page_requeue(pg, VM_PQ_LAUNDRY);
+		r->pages[n++] = pg;
+	}
+	VM_ASSERT(n > 0);
+	if (++file_inflight[obj->pager] > vm_file_stats.inflight_peak)
+		vm_file_stats.inflight_peak = file_inflight[obj->pager];
+	vm_file_stats.returns++;
+	vm_file_stats.return_pages += n;
+	req_submit(r, obj, PORT_IO_WRITE, p0, n, return_done);
+	return n;
+}
+
+static uint64_t returns_in_flight(void)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < FILE_PAGERS; i++)
+		n += file_inflight[i];
+	return n;
+}
+
+void vm_file_writeback(uint64_t want, bool wait)
+{
+	uint64_t sent = 0;
+	struct vm_page *pg;
+
+	while (sent < want && (pg = vm_pageq_first(VM_PQ_DIRTY)) != NULL) {
+		uint32_t n = writeback_cluster(pg);
+
+		if (n == 0) {
+			if (!wait || !port_io_wait())
+				break;
+			continue;
+		}
+		sent += n;
+	}
+	while (wait && returns_in_flight() > 0)
+		port_io_wait();
+}
+
+void vm_file_background(void)
+{
+	uint64_t half = vm_file_stats.dirty_max / 2;
+
+	if (vm_file_stats.dirty > half)
+		vm_file_writeback(vm_file_stats.dirty - half, false);
+}
+
+/* A writer is about to dirty a clean page: past the bound, it waits. */
+static void throttle(void)
+{
+	uint64_t start;
+
+	if (vm_file_stats.dirty < vm_file_stats.dirty_max)
+		return;
+	vm_file_stats.throttled++;
+	start = port_time_ns();
+	while (vm_file_stats.dirty >= vm_file_stats.dirty_max) {
+		vm_file_writeback(vm_file_stats.dirty - vm_file_stats.dirty_max / 2 + 1, false);
+		if (!port_io_wait())
+			break;
+	}
+	vm_file_stats.throttle_ns += port_time_ns() - start;
+}
+
+/* Writes back the dirty pages of OBJ in [first, end) and waits; retries
+ * pages whose data_return failed a few times before giving up. */
+static enum vm_err sync_range(struct vm_object *obj, uint64_t first, uint64_t end)
+{
+	for (int round = 0; round < FILE_SYNC_ROUNDS; round++) {
+		uint64_t key = first;
+		struct vm_page *pg;
+		bool dirty = false;
+
+		while ((pg = vm_pagetree_next(&obj->pages, key, &key)) != NULL && key < end) {
+			if (page_writable_back(pg)) {
+				dirty = true;
+				while (writeback_cluster(pg) == 0)
+					port_io_wait();
+			}
+			key++;
+		}
+		while (returns_in_flight() > 0)
+			port_io_wait();
+		if (!dirty)
+			return VM_OK;
+	}
+	return obj->ndirty == 0 ? VM_OK : VM_EIO;
+}
+
+enum vm_err vm_file_sync_range(struct vm_object *obj, uint64_t first, uint64_t n)
+{
+	return sync_range(obj, first, first + n < first ? UINT64_MAX : first + n);
+}
+
+enum vm_err vm_file_sync(struct vm_object *obj)
+{
+	return sync_range(obj, 0, UINT64_MAX);
+}
+
+void vm_file_sync_all(void)
+{
+	for (struct vm_object *obj = vm_files; obj != NULL; obj = obj->file_next)
+		(void)vm_file_sync(obj);
+}
+
+void vm_file_unmapped(struct vm_object *obj)
+{
+	(void)vm_file_sync(obj);
+}
+
+/* ---- pread, pwrite, the host rewriting a file ---- */
+
+enum vm_err vm_file_read(struct vm_object *obj, uint64_t off, uint64_t len,
+			 vm_file_sink sink, void *arg, uint64_t *done)
+{
+	uint64_t end = off + len < off || off + len > obj->size ? obj->size : off + len;
+
+	while (off + *done < end) {
+		uint64_t cur = off + *done, n = VM_PAGE_SIZE - (cur & VM_PAGE_MASK);
+		struct vm_page *pg;
+		enum vm_err err = page_get(obj, vm_atop(cur), false, &pg);
+
+		if (err != VM_OK)
+			return err;
+		if (n > end - cur)
+			n = end - cur;
+		sink(arg, vm_page_data(pg) + (cur & VM_PAGE_MASK), n);
+		*done += n;
+	}
+	return VM_OK;
+}
+
+/* The file grows to SIZE: what lay past the old end in the old last page
+ * (stores through shared mappings, which never became file data) is now
+ * file data, and must read as the zeros the file has there. */
+static void file_grow(struct vm_object *obj, uint64_t size)
+{
+	struct vm_page *pg;
+	uint64_t tail = obj->size & VM_PAGE_MASK;
+
+	if (size <= obj->size)
+		return;
+	pg = tail != 0 ? vm_pagetree_lookup(&obj->pages, vm_atop(obj->size)) : NULL;
+	if (pg != NULL) {
+		vm_swap_wait_page(pg);
+		memset(vm_page_data(pg) + tail, 0, VM_PAGE_SIZE - tail);
+	}
+	obj->size = size;
+}
+
+enum vm_err vm_file_write(struct vm_object *obj, uint64_t off, uint64_t len,
+			  vm_file_source source, void *arg, uint64_t *done)
+{
+	uint64_t old_size = obj->size;
+
+	file_grow(obj, off + len);
+	while (*done < len) {
+		uint64_t cur = off + *done, pstart = vm_trunc_page(cur);
+		uint64_t n = VM_PAGE_SIZE - (cur & VM_PAGE_MASK);
+		bool whole, overwrite;
+		struct vm_page *pg;
+		enum vm_err err;
+
+		if (n > len - *done)
+			n = len - *done;
+		whole = n == VM_PAGE_SIZE || (cur == pstart && cur + n >= obj->size);
+		overwrite = whole || pstart >= old_size;
+		throttle();
+		if ((err = page_get(obj, vm_atop(cur), overwrite, &pg)) != VM_OK)
+			return err;
+		source(arg, cur, vm_page_data(pg) + (cur & VM_PAGE_MASK), n);
+		page_set_dirty(pg);
+		*done += n;
+	}
+	return VM_OK;
+}
+
+void vm_file_replaced(struct vm_object *obj, uint64_t size)
+{
+	uint64_t key = 0;
+	struct vm_page *pg;
+
+	while ((pg = vm_pagetree_next(&obj->pages, key, &key)) != NULL) {
+		vm_swap_wait_page(pg);
+		if (vm_pagetree_lookup(&obj->pages, key) == pg)
+			page_drop(pg);
+	}
+	obj->size = size;
+}
+
+void vm_file_release(struct vm_object *obj)
+{
+	struct vm_object **link;
+
+	vm_file_replaced(obj, 0);
+	for (link = &vm_files; *link != obj; link = &(*link)->file_next)
+		;
+	*link = obj->file_next;
+}
+
+/* ---- faults ---- */
+
+enum vm_err vm_file_fault_page(struct vm_object *obj, uint64_t pindex, struct vm_page **pg)
+{
+	enum vm_err err;
+
+	if (page_past_eof(obj, pindex))
+		return VM_ESIGBUS;
+	err = page_get(obj, pindex, false, pg);
+	return err == VM_EIO ? VM_ESIGBUS : err;
+}
+
+void vm_file_dirty_for_write(struct vm_page *pg)
+{
+	if (!(pg->flags & VM_PG_CLEAN))
+		return;
+	throttle();
+	vm_swap_wait_page(pg);
+	page_set_dirty(pg);
+}
+
+/* ---- reclaim ---- */
+
+uint64_t vm_file_clean_resident(void)
+{
+	return vm_phys.q[VM_PQ_FILE].count;
+}
+
+static bool take_file_reference(struct vm_page *pg)
+{
+	bool ref = (pg->flags & VM_PG_REFERENCED) != 0;
+
+	pg->flags &= ~VM_PG_REFERENCED;
+	return pmap_clear_reference(pg) || ref;
+}
+
+uint64_t vm_file_reclaim_clean(uint64_t want)
+{
+	uint64_t freed = 0, budget = 2 * vm_phys.q[VM_PQ_FILE].count;
+	struct vm_page *pg;
+
+	while (freed < want && budget-- > 0 && (pg = vm_pageq_first(VM_PQ_FILE)) != NULL) {
+		if ((pg->flags & VM_PG_BUSY) || take_file_reference(pg)) {
+			vm_page_requeue(pg, VM_PQ_FILE);
+			continue;
+		}
+		page_drop(pg);
+		vm_file_stats.clean_drops++;
+		freed++;
+	}
+	return freed;
+}
