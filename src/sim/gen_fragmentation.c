@@ -7,12 +7,16 @@
  * of the mmap area are in use and by what.  The layout, in the native
  * window:
  *
- *   +0          the program image: text r-x, rodata r--, data and bss rw-
+ *   +0          the program image: text r-x, rodata r--, data rw- (private
+ *               mappings of the file `image`), bss rw- (anonymous)
  *   +1 GiB      malloc arenas: 64 MiB PROT_NONE reservations, each with a
  *               writable prefix [0, top) that grows and shrinks (glibc's
  *               grow_heap/shrink_heap: mprotect to grow, MADV_DONTNEED or
  *               an mmap of PROT_NONE over the tail to give memory back)
  *   +2 GiB      thread stacks, 1 MiB slots with a guard page at the bottom
+ *   +3 GiB      windows of the disk file, 64 KiB each at the address that
+ *               matches its offset: shared file mappings that join when
+ *               neighbours are mapped
  *   +4 GiB      the mmap area, 1 GiB, allocated first fit: long-lived
  *               blocks and the temporary buffers that land between them
  *
@@ -39,6 +43,9 @@
 #define STACK_BASE (IMAGE + 0x80000000u)
 #define STACK_PAGES 256ull
 #define NSTACKS 16
+#define DISK_BASE (IMAGE + 0xc0000000u)
+#define DISK_SLOTS 64                  /* windows of the disk file */
+#define DISK_SLOT_PAGES ((uint64_t)16)
 #define MMAP_BASE (IMAGE + ((uint64_t)1 << 32))
 #define MMAP_PAGES 262144ull           /* 1 GiB */
 #define MAX_CHILDREN 2
@@ -87,6 +94,7 @@ struct gf {
 	struct blk *blks;       /* sorted by page */
 	size_t nblk, capblk;
 	bool stacks[NSTACKS];
+	bool disk[DISK_SLOTS];  /* which windows of the disk are mapped */
 	struct child children[MAX_CHILDREN];
 	uint64_t next_pid;
 };
@@ -146,12 +154,46 @@ static void emit_write(struct gf *g, uint64_t addr)
 
 static void image_map(struct gf *g)
 {
-	emit(g, "# the program image: text, rodata, data, bss");
-	emit_op(g, "mmap", IMAGE, 256, "r-x private anon");
-	emit_op(g, "mmap", IMAGE + 256 * PG, 64, "r-- private anon");
-	emit_op(g, "mmap", IMAGE + 320 * PG, 64, "rw- private anon");
+	emit(g, "# the program image: text, rodata and data from its file, then bss");
+	emit(g, "file image 0x180000 %" PRIu64, g->p.seed);
+	emit_op(g, "mmap", IMAGE, 256, "r-x private file image 0");
+	emit_op(g, "mmap", IMAGE + 256 * PG, 64, "r-- private file image 0x100000");
+	emit_op(g, "mmap", IMAGE + 320 * PG, 64, "rw- private file image 0x140000");
 	emit_op(g, "mmap", IMAGE + 384 * PG, 128, "rw- private anon");
 	emit_write(g, IMAGE + 320 * PG);
+	emit_write(g, IMAGE + 384 * PG);
+}
+
+/* ------------------------------------------------------------------ */
+/* The disk: a file whose blocks the server maps in windows, each at the
+ * address that matches its offset, so neighbouring windows continue one
+ * another and join (a translator's pager cache).                       */
+
+static void disk_create(struct gf *g)
+{
+	emit(g, "# the disk the server translates, mapped a window at a time");
+	emit(g, "file disk 0x%" PRIx64 " %" PRIu64, DISK_SLOTS * DISK_SLOT_PAGES * PG, g->p.seed + 1);
+}
+
+static void disk_round(struct gf *g)
+{
+	size_t i = gf_below(g, DISK_SLOTS);
+	uint64_t addr = DISK_BASE + i * DISK_SLOT_PAGES * PG;
+	char rest[64];
+
+	if (!g->disk[i] && gf_chance(g, 60)) {
+		snprintf(rest, sizeof rest, "rw- shared file disk 0x%" PRIx64, i * DISK_SLOT_PAGES * PG);
+		emit_op(g, "mmap", addr, DISK_SLOT_PAGES, rest);
+		g->disk[i] = true;
+	} else if (g->disk[i] && gf_chance(g, 30)) {
+		emit_op(g, "munmap", addr, DISK_SLOT_PAGES, "");
+		g->disk[i] = false;
+	} else if (g->disk[i] && gf_chance(g, 100)) {
+		if (gf_chance(g, 500))
+			emit(g, "1 read 0x%" PRIx64 " 64", addr + gf_below(g, DISK_SLOT_PAGES) * PG);
+		else
+			emit_write(g, addr + gf_below(g, DISK_SLOT_PAGES) * PG);
+	}
 }
 
 static uint64_t stack_addr(size_t slot)
@@ -579,6 +621,7 @@ static void gen_start(struct gf *g)
 	emit(g, "# a long-running server's address space (see gen_fragmentation.h)");
 	emit(g, "1 spawn");
 	image_map(g);
+	disk_create(g);
 	arena_create(g, 0);
 	for (int i = 0; i < 3; i++)
 		thread_start(g);
@@ -588,6 +631,7 @@ static void gen_round(struct gf *g)
 {
 	arena_round(g);
 	area_round(g);
+	disk_round(g);
 	if (gf_chance(g, 10))
 		thread_start(g);
 	if (gf_chance(g, 8))

@@ -3,7 +3,8 @@
  * of a long-running server, as in the GNU Mach translator reports, where
  * a map grew from about 60 entries to thousands after hours of work.
  *
- * The trace has one long-lived process (pid 1) that, round after round:
+ * The trace has one long-lived process (pid 1), whose program image is
+ * mapped from a file, that, round after round:
  *   - grows and trims malloc heaps that are large PROT_NONE reservations
  *     made writable a piece at a time (glibc's arenas, brk), and now and
  *     then makes a small piece of a heap read-only and later writable
@@ -15,6 +16,8 @@
  *     (memory shared with clients), read-only, and buffers marked
  *     dontfork for a while;
  *   - starts and ends threads, whose stacks have a guard page;
+ *   - maps windows of the disk it translates (a shared file mapping per
+ *     window, at the address matching its offset) and unmaps them;
  *   - forks now and then: the child writes to the heap (copy-on-write),
  *     changes and restores protection in its copy, sometimes execs, and
  *     exits.

@@ -279,6 +279,12 @@ void sim_report_stat(struct sim *s, FILE *out)
 	fprintf(out, "# pmap: %" PRIu64 " pmaps, table pages %" PRIu64 ", pv pages %" PRIu64
 		     ", pv entries %" PRIu64 ", enter failures %" PRIu64 " (ptp) %" PRIu64 " (pv)\n",
 		pg.pmaps, pg.ptp, pg.pv_pages, pg.pv_entries, pg.enter_fail_ptp, pg.enter_fail_pv);
+	fprintf(out, "# table pages a pmap that never freed them would hold: %" PRIu64 " now (peak %"
+		     PRIu64 "); allocated by processes that are gone: %" PRIu64 "\n",
+		sim_ptp_never_freed(s),
+		s->stats.ptp_never_freed_peak > sim_ptp_never_freed(s) ? s->stats.ptp_never_freed_peak
+									 : sim_ptp_never_freed(s),
+		s->stats.ptp_allocated_gone);
 	stat_reclaim(out);
 	stat_swap(s, out);
 	stat_time_io(s, out);

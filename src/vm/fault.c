@@ -124,30 +124,44 @@ static enum vm_err fault_map_anon(struct vm_map *map, vaddr_t va, struct vm_anon
 	return fault_enter(map, va, an->page, prot);
 }
 
-/* A write to a private page that is not exclusively ours: a copy of the
- * anon's page, or of FROM (a file's page) where there is no anon yet. */
-static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
-				     const struct vm_page *from)
+/*
+ * Makes KEY of AM hold an anon of its own: the path to it is made
+ * exclusive, and unless that alone left the current anon ours, a new anon
+ * takes a copy of the current anon's page, or of FROM (a file's page)
+ * where there is none, or zeros.  VM_ENOMEM with nothing allocated kept.
+ */
+static enum vm_err fault_own_anon(struct vm_amap *am, uint64_t key, const struct vm_page *from,
+				  struct vm_anon **out)
 {
-	uint64_t vpn = vm_atop(va);
-	struct vm_page *pg = fault_reserve(&e->amap, vpn);
+	struct vm_page *pg = fault_reserve(am, key);
 	struct vm_anon *an;
-	enum vm_err err;
 
 	if (pg == NULL) {
 		fault_unreserve();
 		return VM_ENOMEM;
 	}
-	err = vm_amap_prepare(&e->amap, vpn);
-	VM_ASSERT(err == VM_OK);
-	an = vm_amap_lookup(&e->amap, vpn, NULL);
-	if (an != NULL && an->ref == 1) {
-		/* Making the path ours was enough: nobody else holds it. */
-		vm_page_free(pg);
-	} else {
-		an = fault_install(&e->amap, vpn, pg, an != NULL ? an->page : from);
-	}
+	if (vm_amap_prepare(am, key) != VM_OK)
+		VM_ASSERT(!"reserved prepare failed");
+	an = vm_amap_lookup(am, key, NULL);
+	if (an != NULL && an->ref == 1)
+		vm_page_free(pg); /* making the path ours was enough */
+	else
+		an = fault_install(am, key, pg, an != NULL ? an->page : from);
 	fault_unreserve();
+	*out = an;
+	return VM_OK;
+}
+
+/* A write to a private page that is not exclusively ours: a copy of the
+ * anon's page, or of FROM (a file's page) where there is no anon yet. */
+static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
+				     const struct vm_page *from)
+{
+	struct vm_anon *an;
+	enum vm_err err = fault_own_anon(&e->amap, vm_atop(va), from, &an);
+
+	if (err != VM_OK)
+		return err;
 	return fault_map_anon(map, va, an, e->prot, VM_ACCESS_WRITE);
 }
 
@@ -193,23 +207,14 @@ static enum vm_err fault_shared(struct vm_map *map, struct vm_map_entry *e, vadd
 	struct vm_object *obj = e->object;
 	uint64_t pindex = vm_entry_pindex(e, va);
 	struct vm_anon *an = vm_amap_lookup(&obj->anons, pindex, NULL);
-	struct vm_page *pg;
 	enum vm_err err;
 
-	if (an != NULL) {
-		if ((err = fault_resident(an, &obj->anons, pindex)) != VM_OK)
-			return err;
-	} else {
-		pg = fault_reserve(&obj->anons, pindex);
-		if (pg == NULL) {
-			fault_unreserve();
-			return VM_ENOMEM;
-		}
-		if (vm_amap_prepare(&obj->anons, pindex) != VM_OK)
-			VM_ASSERT(!"reserved prepare failed");
-		an = fault_install(&obj->anons, pindex, pg, NULL);
-		fault_unreserve();
-	}
+	if (an != NULL)
+		err = fault_resident(an, &obj->anons, pindex);
+	else
+		err = fault_own_anon(&obj->anons, pindex, NULL, &an);
+	if (err != VM_OK)
+		return err;
 	return fault_map_anon(map, va, an, e->prot, access);
 }
 

@@ -15,10 +15,12 @@
  * free any: that is how the 1998 alpha pmap ended in a panic.  Data pages
  * therefore fail first, while there is still room to recover.
  *
- * Queues are doubly linked through 32-bit frame numbers.  The free queue
- * is LIFO (recently freed frames are cache-warm); the paging queues are
- * FIFO with requeue to the tail, which is what the page daemon's clock
- * needs.
+ * Queues are doubly linked through 32-bit frame numbers; the paging
+ * queues are FIFO with requeue to the tail, which is what the page
+ * daemon's clock needs.  The free queue is only ever pushed and popped, so
+ * it is a stack linked through q_next alone: LIFO keeps recently freed
+ * frames cache-warm, and popping touches no neighbour's struct vm_page
+ * (on the zero-fill fault path that neighbour was a cache miss).
  */
 #include "mvm/vm_page.h"
 #include "mvm/vm_kmem.h"
@@ -87,11 +89,27 @@ void vm_pageq_insert_tail(enum vm_page_queue qi, struct vm_page *pg)
 	pg->queue = (uint8_t)qi;
 }
 
-static void vm_pageq_insert_head(enum vm_page_queue qi, struct vm_page *pg)
+static void free_push(struct vm_page *pg)
 {
+	struct vm_pageq *q = &vm_phys.q[VM_PQ_FREE];
+
 	VM_ASSERT(pg->queue == VM_PQ_NONE);
-	vm_pagelist_insert_head(&vm_phys.q[qi], pg);
-	pg->queue = (uint8_t)qi;
+	pg->q_next = q->head;
+	pg->q_prev = VM_PAGE_NIL;
+	q->head = (uint32_t)vm_page_frame(pg);
+	q->count++;
+	pg->queue = VM_PQ_FREE;
+}
+
+static struct vm_page *free_pop(void)
+{
+	struct vm_pageq *q = &vm_phys.q[VM_PQ_FREE];
+	struct vm_page *pg = vm_page_at(q->head);
+
+	q->head = pg->q_next;
+	q->count--;
+	pg->queue = VM_PQ_NONE;
+	return pg;
 }
 
 void vm_pageq_remove(struct vm_page *pg)
@@ -168,7 +186,7 @@ enum vm_err vm_page_boot(uint8_t *ram, uint64_t nframes)
 	}
 	/* Ascending frame order at the head: allocation hands out low frames first. */
 	for (uint64_t f = nframes; f-- > nboot;)
-		vm_pageq_insert_head(VM_PQ_FREE, vm_page_at(f));
+		free_push(vm_page_at(f));
 	VM_POISON(ram + vm_ptoa(nboot), vm_ptoa(nframes - nboot));
 	return VM_OK;
 }
@@ -183,8 +201,7 @@ struct vm_page *vm_page_alloc(enum vm_page_use use)
 		vm_phys.alloc_fail[use]++;
 		return NULL;
 	}
-	pg = vm_pageq_first(VM_PQ_FREE);
-	vm_pageq_remove(pg);
+	pg = free_pop();
 	vm_phys.by_use[VM_PAGE_FREE]--;
 	vm_page_reset(pg, use);
 	vm_phys.by_use[use]++;
@@ -202,7 +219,7 @@ void vm_page_free(struct vm_page *pg)
 	vm_phys.by_use[pg->use]--;
 	vm_page_reset(pg, VM_PAGE_FREE);
 	vm_phys.by_use[VM_PAGE_FREE]++;
-	vm_pageq_insert_head(VM_PQ_FREE, pg);
+	free_push(pg);
 	VM_POISON(vm_page_data(pg), VM_PAGE_SIZE);
 }
 

@@ -12,7 +12,8 @@
 #      table pages held stayed well below it, and the series file has the
 #      figures of every operation.
 #   3. Injection: table-page and pv-chunk allocations failed on purpose in
-#      the quick build change no output line.
+#      the quick build change no output line; Linux (native-replay, where
+#      it runs) prints the same lines.
 #   4. The generator: deterministic, its options, bad options.
 set -u
 mvm=$1
@@ -109,6 +110,17 @@ for spec in alloc-ptp@40 alloc-ptp@400 alloc-ptp@1500 alloc-pv@2 alloc-pv@10 all
 		say_fail "--inject $spec: $(head -3 "$tmp/inj.err")"
 	fi
 done
+
+# Linux, where the host can run the trace (tools/native-replay), agrees.
+build=$3
+if [ -x "$build/native-replay" ] && [ -x "$build/trace-diff" ]; then
+	if "$build/native-replay" "$tmp/quick.trace" > "$tmp/native.out" 2> "$tmp/native.err"; then
+		"$build/trace-diff" "$tmp/quick.out" "$tmp/native.out" > "$tmp/diff" ||
+			say_fail "quick build: Linux disagrees: $(head -5 "$tmp/diff")"
+	else
+		echo "native-replay could not run here: $(head -1 "$tmp/native.err")"
+	fi
+fi
 
 # 4. The generator.
 "$mvm" gen parallel-build --quick --seed 5 > "$tmp/g1"

@@ -13,7 +13,8 @@
  *     madvise advice, fork's child, exec) splitting a map and a later one
  *     making it whole, with entries == minimum after every step, private
  *     anonymous memory shared copy-on-write after fork included;
- *   - the same after every operation of 80 random traces and of the
+ *   - the same after every operation of 80 random traces (half of them
+ *     with files, so private and shared file mappings) and of the
  *     fragmentation workload, for every live process;
  *   - that frag_measure tells an excess from sharing apart from a bug,
  *     on a map clipped behind the merge code's back;
@@ -201,6 +202,7 @@ struct watch {
 	struct trace_pids *pids;
 	uint64_t ops, proc_checks, failures;
 	uint64_t max_entries, max_clip;
+	uint64_t private_file_entries; /* seen after some operation: coverage */
 	const char *name;
 };
 
@@ -213,6 +215,17 @@ static void watch_free(struct watch *w)
 {
 	frag_clip_destroy(w->clip);
 	trace_pids_destroy(w->pids);
+}
+
+static uint64_t count_private_file(const struct vm_map *map)
+{
+	struct vm_map_info info;
+	vaddr_t cursor = 0;
+	uint64_t n = 0;
+
+	while (vm_map_iterate(map, &cursor, &info))
+		n += info.object != NULL && !info.shared;
+	return n;
 }
 
 /* Every live process: at its minimum, nothing excused, shadow exact. */
@@ -228,6 +241,7 @@ static void watch_check(struct watch *w, const struct trace_op *op)
 
 		frag_measure(procs[i]->map, &fc);
 		w->proc_checks++;
+		w->private_file_entries += count_private_file(procs[i]->map);
 		w->max_entries = fc.entries > w->max_entries ? fc.entries : w->max_entries;
 		w->max_clip = clip > w->max_clip ? clip : w->max_clip;
 		if (fc.entries == frag_min_runs(procs[i]->map) && fc.entries == fc.min_runs &&
@@ -424,9 +438,9 @@ TEST(private_anon_joins_while_shared_and_after)
 /* ------------------------------------------------------------------ */
 /* Random traces and the fragmentation workload                         */
 
-/* A random trace without files; SPAN pages of address window (0: the
- * default), small spans making neighbours of most mappings. */
-static char *generated_random(uint64_t seed, uint64_t span, size_t *len)
+/* A random trace, with file operations or without; SPAN pages of address
+ * window (0: the default), small spans making neighbours of most mappings. */
+static char *generated_random(uint64_t seed, uint64_t span, bool files, size_t *len)
 {
 	struct gen_random_params p;
 	char *text = NULL;
@@ -436,7 +450,7 @@ static char *generated_random(uint64_t seed, uint64_t span, size_t *len)
 	p.seed = seed;
 	if (span != 0)
 		p.span_pages = span;
-	p.files = false;
+	p.files = files;
 	p.checks = false;
 	if (f == NULL || gen_random(f, &p) != 0)
 		exit(2);
@@ -446,12 +460,12 @@ static char *generated_random(uint64_t seed, uint64_t span, size_t *len)
 
 TEST(random_traces_stay_minimal)
 {
-	uint64_t ops = 0, checks = 0, failures = 0;
+	uint64_t ops = 0, checks = 0, failures = 0, file_entries = 0;
 
 	for (uint64_t seed = 1; seed <= 80; seed++) {
 		struct watch w;
 		size_t len;
-		char *text = generated_random(seed, seed > 40 ? 48 : 0, &len), name[32];
+		char *text = generated_random(seed, seed > 40 ? 48 : 0, seed % 40 > 20, &len), name[32];
 
 		snprintf(name, sizeof name, "random seed %llu", (unsigned long long)seed);
 		boot(64u << 20);
@@ -460,11 +474,13 @@ TEST(random_traces_stay_minimal)
 		ops += w.ops;
 		checks += w.proc_checks;
 		failures += w.failures;
+		file_entries += w.private_file_entries;
 		watch_free(&w);
 		free(text);
 	}
 	CHECK_EQ(failures, 0);
 	CHECK(ops > 10000);
+	CHECK(file_entries > 0); /* private file mappings (object and amap) were there */
 	printf("random traces: %llu operations, %llu maps measured after them, all minimal\n",
 	       (unsigned long long)ops, (unsigned long long)checks);
 }
