@@ -510,7 +510,6 @@ const struct frag_clip *frag_follow_clip(const struct frag_follow *f)
 }
 
 struct sync_ctx {
-	struct frag_follow *f;
 	struct sim *s;
 	uint64_t gone[64];
 	size_t ngone;
@@ -530,7 +529,7 @@ static void follow_sync(struct frag_follow *f, struct sim *s)
 	struct sync_ctx x;
 
 	do {
-		x = (struct sync_ctx){.f = f, .s = s};
+		x = (struct sync_ctx){.s = s};
 		frag_clip_foreach(f->clip, find_gone, &x);
 		for (size_t i = 0; i < x.ngone; i++) {
 			frag_clip_forget(f->clip, x.gone[i]);

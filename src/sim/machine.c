@@ -25,9 +25,18 @@
 #include "mvm/vm_page.h"
 #include "port_sim.h"
 #include "sim.h"
+#include "vm/vm_asan.h"
 
 /* The smallest machine worth booting: the page array plus a few frames. */
 #define SIM_RAM_MIN (64 * 4096)
+
+/* The core poisons free frames for AddressSanitizer; the host may map
+ * something else at this address later, so the poison must go first. */
+static void ram_unmap(uint8_t *ram, uint64_t bytes)
+{
+	VM_UNPOISON(ram, bytes);
+	munmap(ram, bytes);
+}
 
 bool sim_boot(struct sim *s, const struct sim_config *cfg, char *err, size_t errlen)
 {
@@ -52,12 +61,12 @@ bool sim_boot(struct sim *s, const struct sim_config *cfg, char *err, size_t err
 	sim_port_set_cpu(&s->cpu);
 	inject_install(&cfg->inject);
 	if (!sim_dev_boot(&cfg->dev, err, errlen)) {
-		munmap(s->ram, bytes);
+		ram_unmap(s->ram, bytes);
 		return false;
 	}
 	if (!sim_files_boot(&cfg->files, err, errlen)) {
 		sim_dev_shutdown();
-		munmap(s->ram, bytes);
+		ram_unmap(s->ram, bytes);
 		return false;
 	}
 	if (vm_boot(s->ram, s->nframes) != VM_OK) {
@@ -67,7 +76,7 @@ bool sim_boot(struct sim *s, const struct sim_config *cfg, char *err, size_t err
 						     : "--ram is too small for the page array");
 		sim_files_shutdown();
 		sim_dev_shutdown();
-		munmap(s->ram, bytes);
+		ram_unmap(s->ram, bytes);
 		return false;
 	}
 	sim_files_configure_core(&cfg->files, s->nframes);
@@ -93,6 +102,6 @@ void sim_shutdown(struct sim *s)
 	sim_files_shutdown();
 	trace_hash_free(&s->procs);
 	sim_port_set_cpu(NULL);
-	munmap(s->ram, s->ram_bytes);
+	ram_unmap(s->ram, s->ram_bytes);
 	s->ram = NULL;
 }

@@ -299,6 +299,19 @@ static enum vm_err page_get(struct vm_object *obj, uint64_t pindex, bool overwri
 	}
 }
 
+/* page_get, waiting for memory the way every allocation that can wait
+ * does: reclaim and retry while that frees anything. */
+static enum vm_err page_get_wait(struct vm_object *obj, uint64_t pindex, bool overwrite,
+				 struct vm_page **out)
+{
+	enum vm_err err;
+
+	while ((err = page_get(obj, pindex, overwrite, out)) == VM_ENOMEM)
+		if (vm_reclaim(NULL) == 0)
+			break;
+	return err;
+}
+
 /* ---- data_return ---- */
 
 static void return_done(struct port_io *io)
@@ -463,7 +476,7 @@ enum vm_err vm_file_read(struct vm_object *obj, uint64_t off, uint64_t len,
 	while (off + *done < end) {
 		uint64_t cur = off + *done, n = VM_PAGE_SIZE - (cur & VM_PAGE_MASK);
 		struct vm_page *pg;
-		enum vm_err err = page_get(obj, vm_atop(cur), false, &pg);
+		enum vm_err err = page_get_wait(obj, vm_atop(cur), false, &pg);
 
 		if (err != VM_OK)
 			return err;
@@ -511,7 +524,7 @@ enum vm_err vm_file_write(struct vm_object *obj, uint64_t off, uint64_t len,
 		whole = n == VM_PAGE_SIZE || (cur == pstart && cur + n >= obj->size);
 		overwrite = whole || pstart >= old_size;
 		throttle();
-		if ((err = page_get(obj, vm_atop(cur), overwrite, &pg)) != VM_OK)
+		if ((err = page_get_wait(obj, vm_atop(cur), overwrite, &pg)) != VM_OK)
 			return err;
 		source(arg, cur, vm_page_data(pg) + (cur & VM_PAGE_MASK), n);
 		page_set_dirty(pg);

@@ -65,6 +65,12 @@ struct vm_map_entry *vm_map_lookup(struct vm_map *map, vaddr_t va)
 
 struct vm_map_entry *vm_map_lookup_ge(const struct vm_map *map, vaddr_t va)
 {
+	struct vm_map_entry *e = map->hint;
+
+	/* An operation looks up the same address several times (check,
+	 * reserve, change, merge): the hint saves the walks. */
+	if (e != NULL && va >= vm_entry_start(e) && va < vm_entry_end(e))
+		return e;
 	return vm_entry_of(map_tree_lookup_ge(&map->tree, va));
 }
 
