@@ -14,6 +14,7 @@ static const struct demo_scenario scenarios[] = {
 	{"vm-test", "many processes forking and swapping at once", demo_vm_test},
 	{"parallel-build", "a parallel build on a machine barely big enough", demo_parallel_build},
 	{"fragmentation", "a translator's address map over hours of work", demo_fragmentation},
+	{"translator", "an ext2fs translator under heavy I/O, on too little RAM", demo_translator},
 };
 #define NSCENARIOS (sizeof scenarios / sizeof scenarios[0])
 

@@ -39,5 +39,6 @@ int demo_fork_server(struct demo_ctx *ctx);
 int demo_vm_test(struct demo_ctx *ctx);
 int demo_parallel_build(struct demo_ctx *ctx);
 int demo_fragmentation(struct demo_ctx *ctx);
+int demo_translator(struct demo_ctx *ctx);
 
 #endif

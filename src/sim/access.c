@@ -83,8 +83,13 @@ void sim_access(struct sim *s, struct sim_proc *p, const struct trace_op *op,
 	while (cur < end) {
 		uint64_t page_end = (cur | VM_PAGE_MASK) + 1;
 		uint64_t chunk = (page_end == 0 || page_end > end ? end : page_end) - cur;
-		uint8_t *ptr = access_byte(s, p, cur, write, out, res);
+		/* A `w` touch reads its byte, then writes it back: the read
+		 * decides first (sigbus past a file's end where writing would be
+		 * a protection fault). */
+		uint8_t *ptr = access_byte(s, p, cur, write && op->kind != TRACE_TOUCH, out, res);
 
+		if (ptr != NULL && op->kind == TRACE_TOUCH && op->touch_write)
+			ptr = access_byte(s, p, cur, true, out, res);
 		if (ptr == NULL)
 			break;
 		if (op->kind == TRACE_WRITE) {

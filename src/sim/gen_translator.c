@@ -62,6 +62,7 @@
 #define TR_ANON_BASE ((uint64_t)GEN_WINDOW_BASE + ((uint64_t)32 << 30))
 #define TR_SWEEP_PAGES ((uint64_t)4)
 #define TR_JOURNAL_RECORD ((uint64_t)512)
+#define TR_BULK_ONE_IN 200
 
 _Static_assert(GEN_TRANSLATOR_MAX_FILES_TOTAL <= TR_ANON_BASE - TR_FILES_BASE,
 	       "the files must fit below the working set");
@@ -74,7 +75,7 @@ void gen_translator_defaults(struct gen_translator_params *p)
 		.seed = 1,
 		.files = 24,
 		.file_bytes = 1ull << 20,
-		.anon_bytes = 6ull << 20,
+		.anon_bytes = 8ull << 20,
 		.requests = 20000,
 		.client_every = 50,
 		.msync_every = 400,
@@ -103,7 +104,7 @@ static uint64_t pages_of(uint64_t bytes)
 
 uint64_t gen_translator_ram(const struct gen_translator_params *p)
 {
-	return (pages_of(p->anon_bytes) + p->files * pages_of(p->file_bytes) / 8) * TR_PAGE;
+	return (pages_of(p->anon_bytes) + p->files * pages_of(p->file_bytes) / 24) * TR_PAGE;
 }
 
 static bool params_ok(const struct gen_translator_params *p)
@@ -229,11 +230,30 @@ static void emit_map_access(struct tr_gen *g, uint64_t pid, uint64_t f, uint64_t
 			file_addr(g, f) + off, len);
 }
 
+/* A client copying a whole file in: the file rewritten from start to end,
+ * through the mapping or by pwrite, in one operation. */
+static void emit_bulk_write(struct tr_gen *g, uint64_t f)
+{
+	uint64_t len = g->fpages * TR_PAGE;
+
+	if (below(g, 2) == 0)
+		fprintf(g->out, "%d write 0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64 "\n", PID,
+			file_addr(g, f), len, random_seed(g));
+	else
+		fprintf(g->out, "%d pwrite file%03" PRIu64 " 0 0x%" PRIx64 " %" PRIu64 "\n", PID, f,
+			len, random_seed(g));
+}
+
 /* One request of a client, served through the file system. */
 static void emit_file_request(struct tr_gen *g)
 {
-	uint64_t kind = below(g, 100), f = pick_file(g);
+	uint64_t f = pick_file(g), kind;
 
+	if (below(g, TR_BULK_ONE_IN) == 0) {
+		emit_bulk_write(g, f);
+		return;
+	}
+	kind = below(g, 100);
 	if (kind < 30)
 		emit_map_write(g, f);
 	else if (kind < 50)
@@ -246,13 +266,19 @@ static void emit_file_request(struct tr_gen *g)
 		emit_map_access(g, PID, f, 4, true);
 }
 
+/* The hot half of the working set, which the sweep keeps in use. */
+static uint64_t hot_pages(const struct tr_gen *g)
+{
+	return g->apages / 2 > TR_SWEEP_PAGES ? g->apages / 2 : TR_SWEEP_PAGES;
+}
+
 /* The translator's own memory: the sweep, and now and then a page written
  * or read at random. */
 static void emit_own_work(struct tr_gen *g)
 {
 	uint64_t page;
 
-	if (g->sweep + TR_SWEEP_PAGES > g->apages)
+	if (g->sweep + TR_SWEEP_PAGES > hot_pages(g))
 		g->sweep = 0;
 	fprintf(g->out, "%d touch 0x%" PRIx64 " 0x%" PRIx64 " r\n", PID,
 		TR_ANON_BASE + g->sweep * TR_PAGE, TR_SWEEP_PAGES * TR_PAGE);

@@ -26,8 +26,8 @@ struct gen_translator_params {
 	uint64_t seed;          /* --seed (default 1) */
 	uint64_t files;         /* --files: the file system's files (default 24) */
 	uint64_t file_bytes;    /* --file-size: each file (default 1 MiB) */
-	uint64_t anon_bytes;    /* --anon: the translator's own working set
-	                         * (default 6 MiB) */
+	uint64_t anon_bytes;    /* --anon: the translator's own memory (default
+	                         * 8 MiB), half of it a hot working set */
 	uint64_t requests;      /* --requests: requests served (default 20000) */
 	uint64_t client_every;  /* --client-every: a client forks every N
 	                         * requests (default 50; 0: none) */
@@ -52,8 +52,8 @@ void gen_translator_defaults(struct gen_translator_params *p);
 void gen_translator_quick(struct gen_translator_params *p);
 
 /*
- * The RAM the workload is meant to run in: the working set and an eighth
- * of the files, well below both together (page size multiples).
+ * The RAM the workload is meant to run in: the translator's memory and a
+ * 24th of the files, well below both together (a multiple of the page).
  */
 uint64_t gen_translator_ram(const struct gen_translator_params *p);
 

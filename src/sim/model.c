@@ -1062,14 +1062,18 @@ static void op_write(struct mproc *p, const struct trace_op *op, struct trace_ev
 /*
  * A touch reads one byte per page; a `w` touch writes it back, which
  * changes no byte but is a store: a private file page becomes the
- * process's own copy.
+ * process's own copy.  The read comes first, so a page that may be read
+ * but lies past the end of its file gives sigbus even where writing it
+ * would be a protection fault.
  */
 static void op_touch(struct mproc *p, const struct trace_op *op, struct trace_events *out)
 {
 	struct access_walk w = { op->addr, op->len, 0, 0, 0 };
 	for (; walk_next(&w); walk_advance(&w)) {
 		struct span *s = NULL;
-		enum fault f = page_access(p, w.vpn, op->touch_write, &s);
+		enum fault f = page_access(p, w.vpn, false, &s);
+		if (f == FAULT_NONE && op->touch_write)
+			f = page_access(p, w.vpn, true, &s);
 		if (f != FAULT_NONE) {
 			emit_fault(out, op->pid, f, w.addr);
 			return;

@@ -129,9 +129,11 @@ static int verify_failed(struct replay *r, const struct trace_op *op, const char
 	return REPLAY_FAILED;
 }
 
+/* Operations that may stop part way, having taken effect up to there. */
 static bool is_data_op(const struct trace_op *op)
 {
-	return op->kind == TRACE_WRITE || op->kind == TRACE_TOUCH || op->kind == TRACE_READ;
+	return op->kind == TRACE_WRITE || op->kind == TRACE_TOUCH || op->kind == TRACE_READ ||
+	       op->kind == TRACE_PWRITE;
 }
 
 static int verify_op(struct replay *r, const struct trace_op *op, const struct sim_result *res)

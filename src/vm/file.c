@@ -511,7 +511,8 @@ enum vm_err vm_file_write(struct vm_object *obj, uint64_t off, uint64_t len,
 {
 	uint64_t old_size = obj->size;
 
-	file_grow(obj, off + len);
+	/* The file grows as the bytes land, so a write cut short leaves it
+	 * as long as what was written, as a short write does on Linux. */
 	while (*done < len) {
 		uint64_t cur = off + *done, pstart = vm_trunc_page(cur);
 		uint64_t n = VM_PAGE_SIZE - (cur & VM_PAGE_MASK);
@@ -521,11 +522,13 @@ enum vm_err vm_file_write(struct vm_object *obj, uint64_t off, uint64_t len,
 
 		if (n > len - *done)
 			n = len - *done;
+		/* Every byte of the page that is (or will be) file data. */
 		whole = n == VM_PAGE_SIZE || (cur == pstart && cur + n >= obj->size);
 		overwrite = whole || pstart >= old_size;
 		throttle();
 		if ((err = page_get_wait(obj, vm_atop(cur), overwrite, &pg)) != VM_OK)
 			return err;
+		file_grow(obj, cur + n);
 		source(arg, cur, vm_page_data(pg) + (cur & VM_PAGE_MASK), n);
 		page_set_dirty(pg);
 		*done += n;

@@ -58,7 +58,8 @@ TEST(single_specs)
 TEST(lists_and_every_kind)
 {
 	struct inject_schedule s = parsed("swap-read@1,swap-write@2,alloc@3,alloc-page@4,"
-					  "alloc-kmem@5,alloc-ptp@6,alloc-pv@7,alloc-boot@8");
+					  "alloc-kmem@5,alloc-ptp@6,alloc-pv@7,alloc-boot@8,"
+					  "file-read@9,file-write@10");
 
 	CHECK_EQ(s.n, INJECT_KIND_COUNT);
 	for (unsigned i = 0; i < s.n && i < INJECT_KIND_COUNT; i++)
@@ -69,6 +70,8 @@ TEST(lists_and_every_kind)
 	CHECK_EQ(inject_kind_of_site(PORT_SITE_BOOT), INJECT_ALLOC_BOOT);
 	CHECK_STR(inject_kind_name(INJECT_ALLOC_KMEM), "alloc-kmem");
 	CHECK_STR(inject_kind_name(INJECT_SWAP_WRITE), "swap-write");
+	CHECK_STR(inject_kind_name(INJECT_FILE_READ), "file-read");
+	CHECK_STR(inject_kind_name(INJECT_FILE_WRITE), "file-write");
 }
 
 TEST(repeated_options_append)
@@ -86,11 +89,12 @@ TEST(repeated_options_append)
 TEST(unknown_kind_names_the_known_ones)
 {
 	CHECK_STR(refusal("x@1"), "unknown kind \"x\" (known: swap-read, swap-write, alloc, "
-				  "alloc-page, alloc-kmem, alloc-ptp, alloc-pv, alloc-boot)");
+				  "alloc-page, alloc-kmem, alloc-ptp, alloc-pv, alloc-boot, "
+				  "file-read, file-write)");
 	CHECK(strstr(refusal("swap@1"), "unknown kind \"swap\"") != NULL);
 	CHECK(strstr(refusal("@1"), "unknown kind \"\"") != NULL);
 	CHECK(strstr(refusal("Alloc@1"), "unknown kind \"Alloc\"") != NULL);
-	CHECK(strstr(refusal("alloc@1,file-read@2"), "unknown kind \"file-read\"") != NULL);
+	CHECK(strstr(refusal("alloc@1,file@2"), "unknown kind \"file\"") != NULL);
 }
 
 TEST(bad_shapes_say_what_is_expected)
