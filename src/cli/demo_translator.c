@@ -148,6 +148,8 @@ static void describe(const struct demo_run *run, const struct gen_translator_par
 		 p->msync_every, p->client_every);
 	demo_say(run, "its own memory is %s, half of it a working set it sweeps all the time",
 		 demo_size(p->anon_bytes, anon, sizeof anon));
+	demo_say(run, "replayed under --verify (every output line checked against the reference "
+		      "model), with the RAM the trace is meant for");
 	demo_say(run, "trace: mvm gen translator --files %" PRIu64 " --file-size %s --anon %s "
 		      "--requests %" PRIu64 " --client-every %" PRIu64 " --msync-every %" PRIu64
 		      " --check-every %" PRIu64 " --seed %" PRIu64,

@@ -1,8 +1,8 @@
 /*
  * gen_translator.c - an ext2fs translator serving heavy I/O.
  *
- * The trace, for F files of S bytes, a working set of W bytes and N
- * requests:
+ * The trace, for F files of S bytes, W bytes of the translator's own
+ * memory and N requests:
  *
  *   file file000 S SEED ... file F-1     the file system's files
  *   file journal 0 SEED                  its journal, grown by appends
@@ -13,7 +13,11 @@
  *   1 mmap ANON W rw- private anon; 1 write ANON W SEED
  *                                        the translator's own memory (its
  *                                        caches and heap), all written
- *   N requests, each one of (weights out of 100):
+ *   N requests, each one of:
+ *      1 in 200: a whole file rewritten in one operation, through the
+ *                mapping or by pwrite (a client copying a file in): the
+ *                burst that piles dirty pages up against the bound;
+ *      otherwise (weights out of 100):
  *     30  1 write  ADDR LEN SEED         store through the mapping, 1-4
  *                                        pages, a quarter of them partial
  *     20  1 pwrite fileNNN OFF LEN SEED  1-8 pages, a quarter unaligned
@@ -21,10 +25,11 @@
  *     15  1 read   ADDR LEN              1-2 pages through the mapping
  *     10  1 touch  ADDR LEN w            1-4 pages: dirty to the VM, same bytes
  *   and with each request the translator's own work:
- *         1 touch ANON+... 16K r         a sweep over the working set, 4
- *                                        pages a request, so all of it is
- *                                        in use and referenced all the time
+ *         1 touch ANON+... 16K r         a sweep over the first half of
+ *                                        its memory, 4 pages a request: a
+ *                                        working set in use all the time
  *         1 write ANON+... 4096 SEED     one request in 8: a random page
+ *                                        anywhere (the other half is cold)
  *         1 read  ANON+... 4096          one in 32
  *         1 pwrite journal END 512 SEED  one in 8: a journal record
  *   every client-every requests a client:
@@ -41,11 +46,12 @@
  * lands past the end of a file through a shared mapping, which the spec
  * leaves unspecified; only the journal grows.
  *
- * With RAM at gen_translator_ram() (the working set and an eighth of the
- * files) the cache can hold a small part of the files: most requests fault
- * or read pages in, dirty pages pile up against --dirty-max, and the page
- * daemon must choose between clean file pages and the working set every
- * time it runs.
+ * With RAM at gen_translator_ram() (the translator's memory and a 24th of
+ * the files) the cache holds a small part of the files: most requests
+ * fault or read pages in, dirty pages pile up against --dirty-max, and
+ * the page daemon must choose between clean file pages and anonymous
+ * memory every time it runs; the cold half of the translator's memory is
+ * what should go to swap, and only once no clean file page is left.
  *
  * The PRNG is splitmix64 over a counter, as in gen_random.c, so the same
  * parameters give the same bytes everywhere.

@@ -62,6 +62,7 @@ struct vm_file_stats vm_file_stats;
 struct vm_object *vm_files;
 static struct file_req file_reqs[FILE_REQUESTS];
 static uint32_t file_inflight[FILE_PAGERS];
+static uint64_t file_reading; /* pages on the FILE queue a request is filling */
 
 void vm_file_init(void)
 {
@@ -74,6 +75,7 @@ void vm_file_init(void)
 		file_reqs[i].busy = false;
 	for (int i = 0; i < FILE_PAGERS; i++)
 		file_inflight[i] = 0;
+	file_reading = 0;
 }
 
 void vm_file_configure(const struct vm_file_config *cfg)
@@ -206,7 +208,8 @@ static void page_drop(struct vm_page *pg)
 	vm_page_free(pg);
 }
 
-/* A new, zeroed page of OBJ at PINDEX in the cache, clean; NULL if no memory. */
+/* A new page of OBJ at PINDEX in the cache, clean, its bytes not set (the
+ * caller reads them in or overwrites them); NULL if no memory. */
 static struct vm_page *page_insert(struct vm_object *obj, uint64_t pindex)
 {
 	struct vm_page *pg = vm_page_alloc(VM_PAGE_OBJECT);
@@ -217,7 +220,6 @@ static struct vm_page *page_insert(struct vm_object *obj, uint64_t pindex)
 		vm_page_free(pg);
 		return NULL;
 	}
-	vm_page_zero(pg);
 	pg->owner.object = obj;
 	pg->u.pindex = pindex;
 	pg->flags = VM_PG_CLEAN;
@@ -235,6 +237,7 @@ static void request_done(struct port_io *io)
 		struct vm_page *pg = r->pages[i];
 
 		pg->flags &= ~(VM_PG_BUSY | VM_PG_WANTED);
+		file_reading--;
 		if (io->err != VM_OK)
 			page_drop(pg);
 	}
@@ -257,6 +260,7 @@ static enum vm_err page_read(struct vm_object *obj, uint64_t pindex)
 		if (pg == NULL)
 			break;
 		pg->flags |= VM_PG_BUSY;
+		file_reading++;
 		r->pages[n++] = pg;
 	}
 	if (n == 0) {
@@ -292,7 +296,10 @@ static enum vm_err page_get(struct vm_object *obj, uint64_t pindex, bool overwri
 		}
 		if (overwrite) {
 			*out = page_insert(obj, pindex);
-			return *out != NULL ? VM_OK : VM_ENOMEM;
+			if (*out == NULL)
+				return VM_ENOMEM;
+			vm_page_zero(*out); /* the bytes not overwritten are the file's zeros */
+			return VM_OK;
 		}
 		if ((err = page_read(obj, pindex)) != VM_OK)
 			return err;
@@ -584,7 +591,7 @@ void vm_file_dirty_for_write(struct vm_page *pg)
 
 uint64_t vm_file_clean_resident(void)
 {
-	return vm_phys.q[VM_PQ_FILE].count;
+	return vm_phys.q[VM_PQ_FILE].count - file_reading;
 }
 
 static bool take_file_reference(struct vm_page *pg)

@@ -311,7 +311,7 @@ static void map_pageout(struct vm_map *map, vaddr_t start, vaddr_t end)
 {
 	struct vm_pageout po;
 
-	vm_pageout_begin(&po);
+	vm_pageout_begin(&po, false);
 	for (struct vm_map_entry *e = vm_map_lookup(map, start); e != NULL && vm_entry_start(e) < end;
 	     e = vm_map_next(e))
 		entry_foreach_anon(e, start, end, pageout_anon, &po);

@@ -129,10 +129,27 @@ static void drop_clean(struct vm_page *pg)
 
 _Static_assert(VM_SWAP_CLUSTER == 32, "struct vm_pageout holds one cluster");
 
-void vm_pageout_begin(struct vm_pageout *po)
+void vm_pageout_begin(struct vm_pageout *po, bool reclaim)
 {
 	po->n = 0;
 	po->swap_full = !vm_swap_enabled();
+	po->reclaim = reclaim;
+}
+
+static uint64_t deficit(void);
+
+/*
+ * Before a reclaiming pageout sends anything to swap: file writebacks that
+ * completed since the scan began (while this flush waited for a request,
+ * say) may have left clean file pages, and those go first.  Returns
+ * whether memory is still short, so that swapping is still needed.
+ */
+static bool file_cache_first(const struct vm_pageout *po)
+{
+	if (!po->reclaim || vm_file_clean_resident() == 0)
+		return true;
+	vm_file_reclaim_clean(deficit());
+	return short_of_memory();
 }
 
 /* Writes the gathered pages; what swap cannot take goes back to active. */
@@ -140,9 +157,9 @@ static void pageout_flush(struct vm_pageout *po)
 {
 	uint32_t done = 0, got;
 
-	while (done < po->n && !po->swap_full) {
+	while (done < po->n && !po->swap_full && file_cache_first(po)) {
 		got = vm_swap_pageout(po->pages + done, po->n - done);
-		if (vm_file_clean_resident() > 0)
+		if (po->reclaim && vm_file_clean_resident() > 0)
 			vm_file_stats.anon_out_with_clean_file += got;
 		if (got == 0 && vm_swap_writes_in_flight() > 0 && vm_swap_slots() > vm_swap_inuse()) {
 			port_io_wait(); /* no free request: let one finish */
@@ -184,7 +201,7 @@ static void scan_inactive(void)
 	struct vm_pageout po;
 	struct vm_page *pg;
 
-	vm_pageout_begin(&po);
+	vm_pageout_begin(&po, true);
 	while (budget-- > 0 && short_of_memory() &&
 	       (pg = vm_pageq_first(VM_PQ_INACTIVE)) != NULL) {
 		vm_pagedaemon_stats.scanned++;

@@ -36,8 +36,10 @@ struct vm_pageout {
 	struct vm_page *pages[32];   /* VM_SWAP_CLUSTER */
 	uint32_t n;
 	bool swap_full;
+	bool reclaim;   /* the daemon reclaiming (not madvise pageout): clean
+	                 * file pages must go before anything is swapped */
 };
-void vm_pageout_begin(struct vm_pageout *po);
+void vm_pageout_begin(struct vm_pageout *po, bool reclaim);
 /* PG: resident, not busy, off any queue's scan in progress. */
 void vm_pageout_add(struct vm_pageout *po, struct vm_page *pg);
 void vm_pageout_finish(struct vm_pageout *po);
