@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "dev.h"
@@ -120,6 +121,41 @@ static size_t bytes_below(uint64_t off, uint64_t limit)
 	return off >= limit ? 0 : limit - off < VM_PAGE_SIZE ? (size_t)(limit - off) : VM_PAGE_SIZE;
 }
 
+/*
+ * The whole message in one host call when it can be (the usual case: every
+ * byte below the file's end); false sends the caller to the page-by-page
+ * path, which handles the end of the file in the middle and short
+ * transfers.
+ */
+static bool transfer_vectored(const struct port_io *io, int fd)
+{
+	struct iovec iov[PORT_IO_MAX_PAGES];
+	size_t total = 0;
+	int n = 0;
+	ssize_t got;
+
+	for (unsigned i = 0; i < io->npages; i++) {
+		uint64_t off = (io->block + i) * VM_PAGE_SIZE;
+		size_t len = io->op == PORT_IO_READ ? VM_PAGE_SIZE : bytes_below(off, io->limit);
+
+		if (len == 0)
+			break;
+		iov[n].iov_base = io->data[i];
+		iov[n].iov_len = len;
+		total += len;
+		n++;
+		if (len < VM_PAGE_SIZE)
+			break;
+	}
+	if (n == 0)
+		return io->op == PORT_IO_WRITE;
+	if (io->op == PORT_IO_READ)
+		got = preadv(fd, iov, n, (off_t)(io->block * VM_PAGE_SIZE));
+	else
+		got = pwritev(fd, iov, n, (off_t)(io->block * VM_PAGE_SIZE));
+	return got == (ssize_t)total && (io->op == PORT_IO_WRITE || n == (int)io->npages);
+}
+
 enum vm_err sim_pager_transfer(const struct port_io *io, uint64_t tag)
 {
 	uint64_t generation;
@@ -130,6 +166,8 @@ enum vm_err sim_pager_transfer(const struct port_io *io, uint64_t tag)
 		pager_stats[io->pager].dropped++;
 		return VM_OK;
 	}
+	if (transfer_vectored(io, fd))
+		return VM_OK;
 	for (unsigned i = 0; i < io->npages; i++) {
 		uint64_t off = (io->block + i) * VM_PAGE_SIZE;
 		bool ok = io->op == PORT_IO_READ
