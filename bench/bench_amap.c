@@ -33,17 +33,6 @@
 #define RAM_FRAMES 32768u /* 128 MiB */
 #define DENSE 65536u      /* pages in the dense amap */
 
-static uint64_t rng_state = 42;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static void boot(void)
 {
 	static uint8_t *ram;
@@ -275,6 +264,7 @@ static void bench_metadata(void)
 
 int main(void)
 {
+	rng_state = 42;
 	bench_lookup();
 	bench_prepare_set();
 	bench_share_and_first_write();

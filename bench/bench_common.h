@@ -27,6 +27,9 @@
  * RAM is always there, and without this the first use of every frame
  * would add a host page fault to the simulated one.
  *
+ * Random numbers are the unit tests' (tests/unit/test_rng.h): rng(),
+ * rng_below(), seeded by assigning rng_state.
+ *
  * Everything here is static inline, so each benchmark uses what it needs.
  */
 #ifndef MVM_BENCH_COMMON_H
@@ -41,6 +44,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "../tests/unit/test_rng.h"
 #include "mvm/vm_types.h"
 #include "sim/sim.h"
 #include "vm/pagedaemon.h"

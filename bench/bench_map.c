@@ -44,17 +44,6 @@ struct figures {
 	unsigned depth;
 };
 
-static uint64_t rng_state = 42;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* K odd pages p with 1 <= p <= n - 3, spread through the map. */
 static uint64_t *positions(uint64_t n, uint64_t k)
 {
@@ -325,6 +314,7 @@ int main(void)
 	size_t nsizes = bench_quick() ? sizeof quick / sizeof quick[0] : sizeof full / sizeof full[0];
 	uint64_t slab = 0, last_n = 0;
 
+	rng_state = 42;
 	for (size_t i = 0; i < nsizes; i++) {
 		struct figures m, h = {0};
 		bool host = sizes[i].host;

@@ -21,21 +21,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../tests/unit/test_rng.h"
 #include "mvm/vm_types.h"
 #include "vm/map_tree.h"
 
 #define P VM_PAGE_SIZE
-
-static uint64_t rng_state = 12345;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static double now_ns(void)
 {
@@ -169,6 +159,7 @@ int main(void)
 	static const size_t sizes[] = { 1000, 100000, 1000000 };
 	size_t i;
 
+	rng_state = 12345;
 	printf("map_tree: ns/op (node %zu bytes)\n", sizeof(struct map_node));
 	printf("%9s %7s %10s %7s %9s %9s %10s %7s %5s\n", "entries", "insert",
 	       "insert-seq", "lookup", "find-near", "find-tail", "find-align",

@@ -23,21 +23,11 @@
 
 #include "vm/swap_alloc.h"
 
+#define TEST_RNG_XORSHIFT
+#include "../tests/unit/test_rng.h"
+
 #define BATCH 64
 #define MIN_SECONDS 0.25
-
-static uint64_t rng_state = 0x853c49e6748fea9bull;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
 
 static double now(void)
 {
@@ -178,6 +168,7 @@ static void bench_device(const char *label, uint64_t nslots)
 
 int main(void)
 {
+	rng_state = 0x853c49e6748fea9bull;
 	bench_device("256 MiB device", (uint64_t)1 << 16);
 	bench_device("64 GiB device", (uint64_t)1 << 24);
 	return 0;

@@ -17,6 +17,9 @@
 bool cli_parse_size(const char *text, uint64_t *out);
 /* A decimal or 0x number. */
 bool cli_parse_number(const char *text, uint64_t *out);
+/* V, the value of option NAME of `mvm CMD`, as a number from LO to HI;
+ * exits 2 saying so if it is not one. */
+uint64_t cli_number_in(const char *cmd, const char *name, const char *v, uint64_t lo, uint64_t hi);
 
 /*
  * Walks ARGV for options: when ARGV[*I] is NAME (or NAME=VALUE), stores its

@@ -20,7 +20,6 @@
  *   - the checker's verdict.
  */
 #include <inttypes.h>
-#include <stdlib.h>
 
 #include "demo.h"
 #include "demo_run.h"
@@ -33,12 +32,9 @@ static const char *const columns[NCOLS] = {"ops", "swap_inuse", "swap_owned_live
 					   "server_swap", "procs", "anon_frames"};
 
 struct fork_server_demo {
-	uint64_t gaps;            /* samples where swap in use != owned */
-	uint64_t worst_gap;       /* the largest such difference */
-	bool ended;               /* the trace's `stat` ran */
-	bool server_alive;        /* ... with the server still there */
-	uint64_t end_inuse, end_procs;
-	struct demo_anons end_server, end_all;
+	struct demo_swap_watch swap;
+	bool server_alive;          /* at the trace's `stat` */
+	struct demo_anons end_server;
 };
 
 static void fork_server_params(const struct demo_ctx *ctx, struct gen_fork_server_params *p,
@@ -68,12 +64,7 @@ static void sample(struct demo_run *run, struct sim *s, uint64_t ops, uint64_t *
 	row[COL_SERVER] = server.slots;
 	row[COL_PROCS] = trace_hash_count(&s->procs);
 	row[COL_ANON_FRAMES] = vm_phys.by_use[VM_PAGE_ANON];
-	if (inuse != all.slots) {
-		uint64_t gap = inuse > all.slots ? inuse - all.slots : all.slots - inuse;
-
-		d->gaps++;
-		d->worst_gap = gap > d->worst_gap ? gap : d->worst_gap;
-	}
+	demo_swap_watch_sample(&d->swap, inuse, all.slots);
 }
 
 /* The trace's `stat`: every child has exited, the server is about to. */
@@ -81,28 +72,14 @@ static void at_stat(struct demo_run *run, struct sim *s)
 {
 	struct fork_server_demo *d = run->arg;
 
-	d->ended = true;
+	demo_swap_watch_stat(&d->swap, s);
 	d->server_alive = sim_proc_find(s, GEN_FORK_SERVER_PID) != NULL;
-	d->end_inuse = demo_swap_inuse();
-	d->end_procs = trace_hash_count(&s->procs);
 	demo_count_anons(s, GEN_FORK_SERVER_PID, &d->end_server);
-	demo_count_anons(s, 0, &d->end_all);
 }
 
-static char *fork_server_trace(const struct gen_fork_server_params *p, size_t *len)
+static int generate(FILE *out, const void *p)
 {
-	char *text = NULL;
-	FILE *t = open_memstream(&text, len);
-
-	if (t == NULL)
-		return NULL;
-	if (gen_fork_server(t, p) != 0) {
-		fclose(t);
-		free(text);
-		return NULL;
-	}
-	fclose(t);
-	return text;
+	return gen_fork_server(out, p);
 }
 
 static void describe(const struct demo_run *run, const struct gen_fork_server_params *p)
@@ -122,29 +99,17 @@ static void describe(const struct demo_run *run, const struct gen_fork_server_pa
 /* The end state and the leak figure; true if nothing leaked. */
 static bool report_end(const struct demo_run *run, const struct fork_server_demo *d)
 {
-	uint64_t leaked;
 	char size[32];
 
 	demo_say(run, "peak: %" PRIu64 " swap slots in use (%s), the allocator's high-water mark",
 		 run->swap_peak, demo_size(run->swap_peak * VM_PAGE_SIZE, size, sizeof size));
-	if (!d->ended || !d->server_alive || d->end_procs != 1) {
+	if (!d->swap.ended || !d->server_alive || d->swap.end_procs != 1) {
 		demo_say(run, "end state: not reached (%s)",
-			 !d->ended ? "the trace stopped early" : "the server did not survive");
+			 !d->swap.ended ? "the trace stopped early" : "the server did not survive");
 		return false;
 	}
-	leaked = d->end_inuse > d->end_server.slots ? d->end_inuse - d->end_server.slots : 0;
-	demo_say(run, "end state, every child gone: swap in use %" PRIu64 " slots; the server's "
-		      "anons own %" PRIu64 " (%" PRIu64 " pages on swap only, %" PRIu64
-		      " resident with a clean swap copy)",
-		 d->end_inuse, d->end_server.slots, d->end_server.paged_out,
-		 d->end_server.slots - d->end_server.paged_out);
-	demo_say(run, "leaked slots: %" PRIu64 "; after the server exited: %" PRIu64 " slots in use",
-		 leaked, run->swap_end);
-	demo_say(run, "swap in use against slots live anons own: %s at %zu of %zu samples%s",
-		 d->gaps ? "DIFFERENT" : "equal", d->gaps ? (size_t)d->gaps : run->series.nrows,
-		 run->series.nrows, d->gaps ? " (see the series)" : "");
-	return leaked == 0 && d->end_inuse == d->end_server.slots && d->gaps == 0 &&
-	       run->swap_end == 0;
+	return demo_swap_watch_report(run, &d->swap, &d->end_server, "every child gone",
+				      "the server's anons", "the server");
 }
 
 int demo_fork_server(struct demo_ctx *ctx)
@@ -152,30 +117,19 @@ int demo_fork_server(struct demo_ctx *ctx)
 	struct gen_fork_server_params p;
 	struct fork_server_demo d = {0};
 	struct demo_run run;
-	size_t len;
-	char *text;
 	bool ok;
 
 	demo_run_init(&run, ctx, "fork-server", columns, NCOLS);
 	fork_server_params(ctx, &p, &run.opts.ram_bytes);
-	text = fork_server_trace(&p, &len);
-	if (text == NULL) {
-		demo_run_free(&run);
-		return 1;
-	}
 	run.sample = sample;
 	run.at_stat = at_stat;
 	run.arg = &d;
-	demo_run_replay(&run, text, len);
-	free(text);
+	if (!demo_run_replay_gen(&run, generate, &p))
+		return 1;
 	describe(&run, &p);
 	demo_report_machine(&run);
 	demo_say(&run, "swap in use over the run, in 4 KiB slots:");
 	demo_report_chart(&run, "swap_inuse");
 	ok = report_end(&run, &d);
-	ok = demo_report_series(&run) && ok;
-	ok = demo_report_verdict(&run) && ok;
-	demo_say(&run, "fork-server %s", ok ? "passed: no swap leaked, every check held" : "FAILED");
-	demo_run_free(&run);
-	return ok ? 0 : 1;
+	return demo_run_finish(&run, ok, "passed: no swap leaked, every check held");
 }

@@ -147,20 +147,9 @@ static void frag_params(const struct demo_ctx *ctx, struct gen_frag_params *p)
 	p->maps_every = 0; /* the report shows the map; the lines would be discarded */
 }
 
-static char *frag_trace(const struct gen_frag_params *p, size_t *len)
+static int generate(FILE *out, const void *p)
 {
-	char *text = NULL;
-	FILE *t = open_memstream(&text, len);
-
-	if (t == NULL)
-		return NULL;
-	if (gen_fragmentation(t, p) != 0) {
-		fclose(t);
-		free(text);
-		return NULL;
-	}
-	fclose(t);
-	return text;
+	return gen_fragmentation(out, p);
 }
 
 static void describe(const struct demo_run *run, const struct gen_frag_params *p)
@@ -241,6 +230,7 @@ int demo_fragmentation(struct demo_ctx *ctx)
 	size_t len;
 	char *text;
 	bool ok;
+	int status;
 
 	demo_run_init(&run, ctx, "fragmentation", columns, NCOLS);
 	frag_params(ctx, &p);
@@ -251,7 +241,7 @@ int demo_fragmentation(struct demo_ctx *ctx)
 	 * of every live map runs at every sampled point either way. */
 	if (run.opts.check_every == 0)
 		run.opts.check_every = ctx->quick ? 1 : 10;
-	text = frag_trace(&p, &len);
+	text = demo_trace_text(generate, &p, &len);
 	d.follow = text != NULL ? frag_follow_create(text, len) : NULL;
 	if (d.follow == NULL) {
 		free(text);
@@ -273,11 +263,7 @@ int demo_fragmentation(struct demo_ctx *ctx)
 		demo_report_chart(&run, "clip_only");
 		ok = report_end(&run, &d);
 	}
-	ok = demo_report_series(&run) && ok;
-	ok = demo_report_verdict(&run) && ok;
-	demo_say(&run, "fragmentation %s", ok ? "passed: every sampled map was at its minimum"
-					      : "FAILED");
+	status = demo_run_finish(&run, ok, "passed: every sampled map was at its minimum");
 	frag_follow_destroy(d.follow);
-	demo_run_free(&run);
-	return ok ? 0 : 1;
+	return status;
 }

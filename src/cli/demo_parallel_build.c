@@ -23,7 +23,6 @@
  * never-freed peak that fits in RAM (then the machine shows nothing).
  */
 #include <inttypes.h>
-#include <stdlib.h>
 
 #include "demo.h"
 #include "demo_run.h"
@@ -196,20 +195,9 @@ static bool judge(const struct demo_run *run, const struct pbuild_demo *d)
 
 /* ---- the scenario ---- */
 
-static char *pbuild_trace(const struct gen_pbuild_params *p, size_t *len)
+static int generate(FILE *out, const void *p)
 {
-	char *text = NULL;
-	FILE *t = open_memstream(&text, len);
-
-	if (t == NULL)
-		return NULL;
-	if (gen_parallel_build(t, p) != 0) {
-		fclose(t);
-		free(text);
-		return NULL;
-	}
-	fclose(t);
-	return text;
+	return gen_parallel_build(out, p);
 }
 
 static void describe(const struct demo_run *run, const struct gen_pbuild_params *p)
@@ -230,17 +218,12 @@ int demo_parallel_build(struct demo_ctx *ctx)
 	struct gen_pbuild_params p;
 	struct pbuild_demo d = {0};
 	struct demo_run run;
-	size_t len;
-	char *text;
 	bool ok;
 
 	if (ctx->quick)
 		gen_pbuild_quick(&p);
 	else
 		gen_pbuild_defaults(&p);
-	text = pbuild_trace(&p, &len);
-	if (text == NULL)
-		return 1;
 	demo_run_init(&run, ctx, "parallel-build", columns, NCOLS);
 	run.opts.ram_bytes = ctx->quick ? PB_RAM_QUICK : PB_RAM_FULL;
 	run.opts.dev.swap_bytes = 0;
@@ -250,8 +233,8 @@ int demo_parallel_build(struct demo_ctx *ctx)
 	run.sample = sample;
 	run.sample_every = 1; /* exact peaks */
 	run.arg = &d;
-	demo_run_replay(&run, text, len);
-	free(text);
+	if (!demo_run_replay_gen(&run, generate, &p))
+		return 1;
 	describe(&run, &p);
 	demo_report_machine(&run);
 	ok = run.series.nrows > 0;
@@ -260,12 +243,6 @@ int demo_parallel_build(struct demo_ctx *ctx)
 		figures(&run, &d);
 		ok = judge(&run, &d);
 	}
-	ok = demo_report_series(&run) && ok;
-	ok = demo_report_verdict(&run) && ok;
-	demo_say(&run, "parallel-build %s",
-		 ok ? "passed: the build completed with no process killed, and pmaps that never "
-		      "freed table pages would not have fit"
-		    : "FAILED");
-	demo_run_free(&run);
-	return ok ? 0 : 1;
+	return demo_run_finish(&run, ok, "passed: the build completed with no process killed, "
+					 "and pmaps that never freed table pages would not have fit");
 }

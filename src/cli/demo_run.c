@@ -10,6 +10,11 @@
  * `stat` line) as well as every so many operations.  The checks that ran are the checker's own count of
  * `check` lines plus the --check-every ones; the replay stops at the
  * first that fails, so "all passed" is the replay's status.
+ *
+ * What more than one scenario does the same way lives here too, so that a
+ * scenario file holds only what is its own: the trace text from a
+ * generator, the swap-leak watch (fork-server, vm-test), and the end of
+ * every report (series, verdict, the pass or fail line).
  */
 #include "demo_run.h"
 
@@ -26,6 +31,22 @@
 #include "vm/map.h"
 #include "vm/object.h"
 #include "vm/swap.h"
+
+char *demo_trace_text(demo_gen_fn gen, const void *params, size_t *len)
+{
+	char *text = NULL;
+	FILE *t = open_memstream(&text, len);
+
+	if (t == NULL)
+		return NULL;
+	if (gen(t, params) != 0) {
+		fclose(t);
+		free(text);
+		return NULL;
+	}
+	fclose(t);
+	return text;
+}
 
 void demo_run_init(struct demo_run *run, struct demo_ctx *ctx, const char *name,
 		   const char *const *columns, size_t ncolumns)
@@ -177,6 +198,20 @@ int demo_run_replay(struct demo_run *run, const char *text, size_t len)
 	return run->status;
 }
 
+bool demo_run_replay_gen(struct demo_run *run, demo_gen_fn gen, const void *params)
+{
+	size_t len;
+	char *text = demo_trace_text(gen, params, &len);
+
+	if (text == NULL) {
+		demo_run_free(run);
+		return false;
+	}
+	demo_run_replay(run, text, len);
+	free(text);
+	return true;
+}
+
 /* ---- how anonymous memory is held ---- */
 
 struct anon_walk {
@@ -231,6 +266,44 @@ void demo_count_anons(struct sim *s, uint64_t pid, struct demo_anons *out)
 uint64_t demo_swap_inuse(void)
 {
 	return vm_swap_enabled() ? vm_swap_inuse() : 0;
+}
+
+/* ---- the swap leak ---- */
+
+void demo_swap_watch_sample(struct demo_swap_watch *w, uint64_t inuse, uint64_t owned)
+{
+	uint64_t gap = inuse > owned ? inuse - owned : owned - inuse;
+
+	if (gap == 0)
+		return;
+	w->gaps++;
+	w->worst_gap = gap > w->worst_gap ? gap : w->worst_gap;
+}
+
+void demo_swap_watch_stat(struct demo_swap_watch *w, struct sim *s)
+{
+	w->ended = true;
+	w->end_inuse = demo_swap_inuse();
+	w->end_procs = trace_hash_count(&s->procs);
+	demo_count_anons(s, 0, &w->end_all);
+}
+
+bool demo_swap_watch_report(const struct demo_run *run, const struct demo_swap_watch *w,
+			    const struct demo_anons *owner, const char *when, const char *whose,
+			    const char *gone)
+{
+	uint64_t leaked = w->end_inuse > owner->slots ? w->end_inuse - owner->slots : 0;
+
+	demo_say(run, "end state, %s: swap in use %" PRIu64 " slots; %s own %" PRIu64 " (%" PRIu64
+		      " pages on swap only, %" PRIu64 " resident with a clean swap copy)",
+		 when, w->end_inuse, whose, owner->slots, owner->paged_out,
+		 owner->slots - owner->paged_out);
+	demo_say(run, "leaked slots: %" PRIu64 "; after %s exited: %" PRIu64 " slots in use",
+		 leaked, gone, run->swap_end);
+	demo_say(run, "swap in use against slots live anons own: %s at %zu of %zu samples%s",
+		 w->gaps ? "DIFFERENT" : "equal", w->gaps ? (size_t)w->gaps : run->series.nrows,
+		 run->series.nrows, w->gaps ? " (see the series)" : "");
+	return leaked == 0 && w->end_inuse == owner->slots && w->gaps == 0 && run->swap_end == 0;
 }
 
 /* ---- the report ---- */
@@ -349,4 +422,13 @@ bool demo_report_verdict(const struct demo_run *run)
 		demo_say(run, "the trace was refused as bad input (standard error says where)");
 		return false;
 	}
+}
+
+int demo_run_finish(struct demo_run *run, bool ok, const char *passed)
+{
+	ok = demo_report_series(run) && ok;
+	ok = demo_report_verdict(run) && ok;
+	demo_say(run, "%s %s", run->name, ok ? passed : "FAILED");
+	demo_run_free(run);
+	return ok ? 0 : 1;
 }

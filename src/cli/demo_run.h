@@ -5,23 +5,23 @@
  * A scenario, in order:
  *
  *   static const char *const cols[] = {"ops", "swap_inuse", "free"};
+ *   static int generate(FILE *out, const void *p)   // the generator, typed
+ *   { return gen_fork_server(out, p); }
  *   struct demo_run run;
- *   char *text; size_t len;
- *   FILE *t = open_memstream(&text, &len);   (or demo_trace_text)
- *   ... a generator writes the trace to t; fclose(t) ...
  *
  *   demo_run_init(&run, ctx, "fork-server", cols, 3);
  *   run.opts.ram_bytes = 16 << 20;      // the scenario's machine
  *   run.sample = my_sample;             // fills one row from the machine
- *   demo_run_replay(&run, text, len);   // output lines are counted, not kept
+ *   if (!demo_run_replay_gen(&run, generate, &params))   // output lines are
+ *           return 1;                                     // counted, not kept
+ *   (or demo_trace_text, then demo_run_replay of the text)
  *
  *   demo_say(&run, "heap %s, %u forks", ...);   // its parameters
  *   demo_report_machine(&run);                  // RAM, swap, checks, time
  *   demo_report_chart(&run, "swap_inuse");      // chart of a column vs ops
- *   demo_report_series(&run);                   // --series FILE, if given
  *   ... its own end state and judgement, with demo_say ...
- *   ok = demo_report_verdict(&run) && ...;      // the checker's verdict
- *   demo_run_free(&run);
+ *   return demo_run_finish(&run, ok, "passed: ...");  // --series FILE, the
+ *                                 // checker's verdict, the last line; frees
  *
  * Every report line goes to ctx->out and starts with "# " (the spec keeps
  * standard output for `#` lines besides the trace's own output).
@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "demo.h"
 #include "sim/replay.h"
@@ -81,12 +82,22 @@ struct demo_run {
 	uint64_t stats_seen;       /* (internal) `stat` lines seen */
 };
 
+/* A generator of src/sim/gen*.h, taking its own parameter struct. */
+typedef int (*demo_gen_fn)(FILE *out, const void *params);
+
+/* The whole trace GEN writes for PARAMS, in memory (free() it), its length
+ * in *LEN; NULL if the generator or the stream failed. */
+char *demo_trace_text(demo_gen_fn gen, const void *params, size_t *len);
+
 void demo_run_init(struct demo_run *run, struct demo_ctx *ctx, const char *name,
 		   const char *const *columns, size_t ncolumns);
 void demo_run_free(struct demo_run *run);
 
 /* Replays TEXT (a whole trace) with run->opts; returns run->status. */
 int demo_run_replay(struct demo_run *run, const char *text, size_t len);
+/* demo_run_replay of the trace GEN writes for PARAMS; false if the trace
+ * could not be made, and then RUN is freed. */
+bool demo_run_replay_gen(struct demo_run *run, demo_gen_fn gen, const void *params);
 
 /* One report line: "# " + the formatted text + newline. */
 void demo_say(const struct demo_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -105,6 +116,11 @@ bool demo_report_series(const struct demo_run *run);
 /* "checker: N checks ran, all passed" (or why not); true if the replay
  * ended well. */
 bool demo_report_verdict(const struct demo_run *run);
+/* How every scenario ends: the series (demo_report_series), the verdict,
+ * and "NAME passed: ..." with PASSED, or "NAME FAILED"; frees RUN.  OK is
+ * the scenario's own judgement.  Returns the scenario's status: 0 if OK
+ * and the series and the verdict were too, else 1. */
+int demo_run_finish(struct demo_run *run, bool ok, const char *passed);
 
 /*
  * How anonymous memory is held, walked from the processes' maps through
@@ -123,6 +139,35 @@ struct demo_anons {
 void demo_count_anons(struct sim *s, uint64_t pid, struct demo_anons *out);
 /* Swap slots the allocator has in use (0 without swap). */
 uint64_t demo_swap_inuse(void);
+
+/*
+ * The swap leak, watched: at every sample, swap in use against the slots
+ * that anons some live process reaches own (any difference is a leak, or
+ * a slot counted twice), and the end state at the trace's `stat`.  The
+ * fork-server and vm-test scenarios report it.
+ */
+struct demo_swap_watch {
+	uint64_t gaps;              /* samples where swap in use != owned */
+	uint64_t worst_gap;         /* the largest such difference */
+	bool ended;                 /* the trace's `stat` ran */
+	uint64_t end_inuse;         /* swap slots in use at the `stat` */
+	uint64_t end_procs;         /* live processes then */
+	struct demo_anons end_all;  /* every live process's anons then */
+};
+/* A sample: INUSE slots in use, OWNED owned by live processes' anons. */
+void demo_swap_watch_sample(struct demo_swap_watch *w, uint64_t inuse, uint64_t owned);
+/* The trace's `stat` line has just run on S. */
+void demo_swap_watch_stat(struct demo_swap_watch *w, struct sim *s);
+/*
+ * The end state: swap in use at the `stat` against OWNER (the anons that
+ * should hold all of it then), the leak, the swap left once every process
+ * exited, and the samples.  The words: "end state, WHEN: ...; WHOSE own
+ * ..." and "after GONE exited".  True if nothing leaked, no slot was left
+ * and every sample agreed.
+ */
+bool demo_swap_watch_report(const struct demo_run *run, const struct demo_swap_watch *w,
+			    const struct demo_anons *owner, const char *when, const char *whose,
+			    const char *gone);
 
 /* PATH with NAME inserted before its extension: "swap.csv" + "vm-test"
  * gives "swap.vm-test.csv"; a PATH without one gets ".NAME" appended. */

@@ -32,7 +32,6 @@
  * high-water marks, so "within the bound" holds at every step.
  */
 #include <inttypes.h>
-#include <stdlib.h>
 
 #include "demo.h"
 #include "demo_run.h"
@@ -120,20 +119,9 @@ static void at_stat(struct demo_run *run, struct sim *s)
 	d->end_anon_frames = vm_phys.by_use[VM_PAGE_ANON];
 }
 
-static char *translator_trace(const struct gen_translator_params *p, size_t *len)
+static int generate(FILE *out, const void *p)
 {
-	char *text = NULL;
-	FILE *t = open_memstream(&text, len);
-
-	if (t == NULL)
-		return NULL;
-	if (gen_translator(t, p) != 0) {
-		fclose(t);
-		free(text);
-		return NULL;
-	}
-	fclose(t);
-	return text;
+	return gen_translator(out, p);
 }
 
 static void describe(const struct demo_run *run, const struct gen_translator_params *p)
@@ -214,14 +202,9 @@ int demo_translator(struct demo_ctx *ctx)
 	struct gen_translator_params p;
 	struct translator_demo d = {0};
 	struct demo_run run;
-	size_t len;
-	char *text;
 	bool ok;
 
 	translator_params(ctx, &p);
-	text = translator_trace(&p, &len);
-	if (text == NULL)
-		return 1;
 	demo_run_init(&run, ctx, "translator", columns, NCOLS);
 	run.opts.ram_bytes = gen_translator_ram(&p);
 	run.opts.verify = true;
@@ -230,8 +213,8 @@ int demo_translator(struct demo_ctx *ctx)
 	run.sample = sample;
 	run.at_stat = at_stat;
 	run.arg = &d;
-	demo_run_replay(&run, text, len);
-	free(text);
+	if (!demo_run_replay_gen(&run, generate, &p))
+		return 1;
 	describe(&run, &p);
 	demo_report_machine(&run);
 	ok = run.series.nrows > 0;
@@ -239,12 +222,7 @@ int demo_translator(struct demo_ctx *ctx)
 		charts(&run, &d);
 		ok = judge(&run, &d);
 	}
-	ok = demo_report_series(&run) && ok;
-	ok = demo_report_verdict(&run) && ok;
-	demo_say(&run, "translator %s",
-		 ok ? "passed: dirty pages and data_returns in flight stayed within their bounds, "
-		      "no anonymous page went to swap while clean file pages were resident"
-		    : "FAILED");
-	demo_run_free(&run);
-	return ok ? 0 : 1;
+	return demo_run_finish(&run, ok, "passed: dirty pages and data_returns in flight stayed "
+					 "within their bounds, no anonymous page went to swap while "
+					 "clean file pages were resident");
 }

@@ -19,7 +19,6 @@
  *   - the checker's verdict.
  */
 #include <inttypes.h>
-#include <stdlib.h>
 
 #include "demo.h"
 #include "demo_run.h"
@@ -32,11 +31,8 @@ static const char *const columns[NCOLS] = {"ops", "swap_inuse", "swap_owned_live
 					   "anon_frames"};
 
 struct vm_test_demo {
-	uint64_t gaps, worst_gap;   /* samples where swap in use != owned */
+	struct demo_swap_watch swap;
 	uint64_t most_procs;        /* live processes at most, at a sample */
-	bool ended;                 /* the trace's `stat` ran */
-	uint64_t end_inuse, end_procs;
-	struct demo_anons end_all;
 };
 
 static void vm_test_params(const struct demo_ctx *ctx, struct gen_vm_test_params *p, uint64_t *ram)
@@ -63,38 +59,19 @@ static void sample(struct demo_run *run, struct sim *s, uint64_t ops, uint64_t *
 	row[COL_PROCS] = procs;
 	row[COL_ANON_FRAMES] = vm_phys.by_use[VM_PAGE_ANON];
 	d->most_procs = procs > d->most_procs ? procs : d->most_procs;
-	if (inuse != all.slots) {
-		uint64_t gap = inuse > all.slots ? inuse - all.slots : all.slots - inuse;
-
-		d->gaps++;
-		d->worst_gap = gap > d->worst_gap ? gap : d->worst_gap;
-	}
+	demo_swap_watch_sample(&d->swap, inuse, all.slots);
 }
 
 static void at_stat(struct demo_run *run, struct sim *s)
 {
 	struct vm_test_demo *d = run->arg;
 
-	d->ended = true;
-	d->end_inuse = demo_swap_inuse();
-	d->end_procs = trace_hash_count(&s->procs);
-	demo_count_anons(s, 0, &d->end_all);
+	demo_swap_watch_stat(&d->swap, s);
 }
 
-static char *vm_test_trace(const struct gen_vm_test_params *p, size_t *len)
+static int generate(FILE *out, const void *p)
 {
-	char *text = NULL;
-	FILE *t = open_memstream(&text, len);
-
-	if (t == NULL)
-		return NULL;
-	if (gen_vm_test(t, p) != 0) {
-		fclose(t);
-		free(text);
-		return NULL;
-	}
-	fclose(t);
-	return text;
+	return gen_vm_test(out, p);
 }
 
 static void describe(const struct demo_run *run, const struct gen_vm_test_params *p)
@@ -114,29 +91,19 @@ static void describe(const struct demo_run *run, const struct gen_vm_test_params
 /* The end state and the leak figures; true if nothing leaked. */
 static bool report_end(const struct demo_run *run, const struct vm_test_demo *d)
 {
-	uint64_t leaked = d->end_inuse > d->end_all.slots ? d->end_inuse - d->end_all.slots : 0;
-	char size[32];
+	char size[32], when[48];
 
 	demo_say(run, "peak: %" PRIu64 " swap slots in use (%s), the allocator's high-water mark; "
 		      "%" PRIu64 " processes alive at most",
 		 run->swap_peak, demo_size(run->swap_peak * VM_PAGE_SIZE, size, sizeof size),
 		 d->most_procs);
-	if (!d->ended) {
+	if (!d->swap.ended) {
 		demo_say(run, "end state: not reached (the trace stopped early)");
 		return false;
 	}
-	demo_say(run, "end state, %" PRIu64 " processes alive: swap in use %" PRIu64
-		      " slots; their anons own %" PRIu64 " (%" PRIu64 " pages on swap only, %" PRIu64
-		      " resident with a clean swap copy)",
-		 d->end_procs, d->end_inuse, d->end_all.slots, d->end_all.paged_out,
-		 d->end_all.slots - d->end_all.paged_out);
-	demo_say(run, "leaked slots: %" PRIu64 "; after every process exited: %" PRIu64
-		      " slots in use", leaked, run->swap_end);
-	demo_say(run, "swap in use against slots live anons own: %s at %zu of %zu samples%s",
-		 d->gaps ? "DIFFERENT" : "equal", d->gaps ? (size_t)d->gaps : run->series.nrows,
-		 run->series.nrows, d->gaps ? " (see the series)" : "");
-	return leaked == 0 && d->end_inuse == d->end_all.slots && d->gaps == 0 &&
-	       run->swap_end == 0;
+	snprintf(when, sizeof when, "%" PRIu64 " processes alive", d->swap.end_procs);
+	return demo_swap_watch_report(run, &d->swap, &d->swap.end_all, when, "their anons",
+				      "every process");
 }
 
 int demo_vm_test(struct demo_ctx *ctx)
@@ -144,30 +111,19 @@ int demo_vm_test(struct demo_ctx *ctx)
 	struct gen_vm_test_params p;
 	struct vm_test_demo d = {0};
 	struct demo_run run;
-	size_t len;
-	char *text;
 	bool ok;
 
 	demo_run_init(&run, ctx, "vm-test", columns, NCOLS);
 	vm_test_params(ctx, &p, &run.opts.ram_bytes);
-	text = vm_test_trace(&p, &len);
-	if (text == NULL) {
-		demo_run_free(&run);
-		return 1;
-	}
 	run.sample = sample;
 	run.at_stat = at_stat;
 	run.arg = &d;
-	demo_run_replay(&run, text, len);
-	free(text);
+	if (!demo_run_replay_gen(&run, generate, &p))
+		return 1;
 	describe(&run, &p);
 	demo_report_machine(&run);
 	demo_say(&run, "swap in use over the run, in 4 KiB slots:");
 	demo_report_chart(&run, "swap_inuse");
 	ok = report_end(&run, &d);
-	ok = demo_report_series(&run) && ok;
-	ok = demo_report_verdict(&run) && ok;
-	demo_say(&run, "vm-test %s", ok ? "passed: no swap leaked, every check held" : "FAILED");
-	demo_run_free(&run);
-	return ok ? 0 : 1;
+	return demo_run_finish(&run, ok, "passed: no swap leaked, every check held");
 }

@@ -17,13 +17,10 @@ static bool take_count(int argc, char **argv, int *i, const char *name, unsigned
 		       unsigned *out)
 {
 	const char *v;
-	uint64_t n;
 
 	if (!cli_take_value(argc, argv, i, name, &v))
 		return false;
-	if (!cli_parse_number(v, &n) || n < lo || n > hi)
-		cli_usage_error("gen", "%s: \"%s\" is not a number from %u to %u", name, v, lo, hi);
-	*out = (unsigned)n;
+	*out = (unsigned)cli_number_in("gen", name, v, lo, hi);
 	return true;
 }
 

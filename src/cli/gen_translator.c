@@ -19,14 +19,10 @@ static bool take_count(int argc, char **argv, int *i, const char *name, uint64_t
 		       uint64_t *out)
 {
 	const char *v;
-	uint64_t n;
 
 	if (!cli_take_value(argc, argv, i, name, &v))
 		return false;
-	if (!cli_parse_number(v, &n) || n < lo || n > hi)
-		cli_usage_error("gen", "%s: \"%s\" is not a number from %llu to %llu", name, v,
-				(unsigned long long)lo, (unsigned long long)hi);
-	*out = n;
+	*out = cli_number_in("gen", name, v, lo, hi);
 	return true;
 }
 

@@ -10,31 +10,21 @@
 
 #define VT_MAX_ROUNDS 10000000ull
 
-static uint64_t count_value(const char *name, const char *v, uint64_t min, uint64_t max)
-{
-	uint64_t n;
-
-	if (!cli_parse_number(v, &n) || n < min || n > max)
-		cli_usage_error("gen", "%s: \"%s\" is not a number from %llu to %llu", name, v,
-				(unsigned long long)min, (unsigned long long)max);
-	return n;
-}
-
 static void vm_test_options(int argc, char **argv, struct gen_vm_test_params *p)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 
 		if (cli_take_value(argc, argv, &i, "--procs", &v)) {
-			p->procs = count_value("--procs", v, 1, GEN_VM_TEST_MAX_PROCS);
+			p->procs = cli_number_in("gen", "--procs", v, 1, GEN_VM_TEST_MAX_PROCS);
 		} else if (cli_take_value(argc, argv, &i, "--rounds", &v)) {
-			p->rounds = count_value("--rounds", v, 0, VT_MAX_ROUNDS);
+			p->rounds = cli_number_in("gen", "--rounds", v, 0, VT_MAX_ROUNDS);
 		} else if (cli_take_value(argc, argv, &i, "--heap", &v)) {
 			if (!cli_parse_size(v, &p->heap_bytes) || p->heap_bytes == 0 ||
 			    p->heap_bytes > GEN_VM_TEST_MAX_HEAP)
 				cli_usage_error("gen", "--heap: \"%s\" is not a size from 1 to 16G", v);
 		} else if (cli_take_value(argc, argv, &i, "--check-every", &v)) {
-			p->check_every = count_value("--check-every", v, 0, VT_MAX_ROUNDS);
+			p->check_every = cli_number_in("gen", "--check-every", v, 0, VT_MAX_ROUNDS);
 		} else if (cli_take_value(argc, argv, &i, "--seed", &v)) {
 			if (!cli_parse_number(v, &p->seed))
 				cli_usage_error("gen", "--seed: \"%s\" is not a number", v);

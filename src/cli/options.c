@@ -47,6 +47,16 @@ bool cli_parse_size(const char *text, uint64_t *out)
 	return true;
 }
 
+uint64_t cli_number_in(const char *cmd, const char *name, const char *v, uint64_t lo, uint64_t hi)
+{
+	uint64_t n;
+
+	if (!cli_parse_number(v, &n) || n < lo || n > hi)
+		cli_usage_error(cmd, "%s: \"%s\" is not a number from %llu to %llu", name, v,
+				(unsigned long long)lo, (unsigned long long)hi);
+	return n;
+}
+
 _Noreturn void cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

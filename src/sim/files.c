@@ -40,8 +40,6 @@
 
 /* The largest host file: 2^63 - 1 bytes (Linux's MAX_LFS_FILESIZE). */
 #define FILES_SIZE_MAX ((uint64_t)INT64_MAX)
-/* `file` writes the pattern in chunks of this many bytes. */
-#define FILES_CHUNK ((size_t)1 << 20)
 
 struct sim_file {
 	char name[TRACE_NAME_MAX + 1];
@@ -228,32 +226,6 @@ static struct sim_file *add(const char *name, int fd)
 	return f;
 }
 
-/* Writes LEN bytes of the pattern of SEED from file offset 0. */
-static bool write_pattern(int fd, uint64_t seed, uint64_t len)
-{
-	static uint8_t *buf;
-	uint64_t off = 0;
-
-	if (buf == NULL && (buf = malloc(FILES_CHUNK)) == NULL)
-		return false;
-	while (off < len) {
-		size_t n = len - off < FILES_CHUNK ? (size_t)(len - off) : FILES_CHUNK;
-
-		trace_pattern_fill(seed, off, buf, n);
-		for (size_t done = 0; done < n;) {
-			ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(off + done));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return false;
-			done += (size_t)w;
-		}
-		off += n;
-	}
-	return true;
-}
-
 bool sim_files_write(const char *name, uint64_t size, uint64_t seed, uint64_t *handle,
 		     bool *created, char *err, size_t errlen)
 {
@@ -277,7 +249,7 @@ bool sim_files_write(const char *name, uint64_t size, uint64_t seed, uint64_t *h
 	}
 	f->generation++;
 	errno = 0;
-	if (ftruncate(f->fd, 0) != 0 || !write_pattern(f->fd, seed, size)) {
+	if (ftruncate(f->fd, 0) != 0 || !trace_pattern_write_fd(f->fd, seed, 0, size)) {
 		snprintf(err, errlen, "file %s: cannot write %llu bytes: %s", name,
 			 (unsigned long long)size, errno ? strerror(errno) : "short write");
 		return false;

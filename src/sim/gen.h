@@ -4,7 +4,7 @@
  * Each generator prints a complete trace (header `mvm-trace 1` first) for
  * a seed and a few parameters, deterministically: the same arguments give
  * the same bytes on every machine.  Generators use their own small PRNG
- * (splitmix64 of a counter), never rand().
+ * (splitmix64 of a counter, below), never rand().
  */
 #ifndef MVM_SIM_GEN_H
 #define MVM_SIM_GEN_H
@@ -12,6 +12,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* The generators' PRNG: splitmix64 of the counter *STATE, which starts
+ * at the generator's seed. */
+static inline uint64_t gen_rng_next(uint64_t *state)
+{
+	uint64_t x = (*state += 0x9e3779b97f4a7c15ull);
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Uniform in [0, N); N > 0.  The modulo bias is irrelevant here. */
+static inline uint64_t gen_rng_below(uint64_t *state, uint64_t n)
+{
+	return gen_rng_next(state) % n;
+}
 
 /* Random traces for differential and model testing. */
 struct gen_random_params {

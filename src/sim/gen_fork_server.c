@@ -28,13 +28,15 @@
  * children's faults and the server's touches keep paging in and out
  * while processes come and go, which is what leaked in the old systems.
  *
- * The PRNG is splitmix64 over a counter (as in gen_random.c), so the same
- * parameters give the same bytes everywhere.
+ * The PRNG is splitmix64 over a counter (gen.h), so the same parameters
+ * give the same bytes everywhere.
  */
 #include "gen_fork_server.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
+
+#include "gen.h"
 
 #define GEN_PAGE 4096ull
 
@@ -57,25 +59,16 @@ struct fs_gen {
 	uint64_t pages;     /* heap pages */
 };
 
-static uint64_t rng_next(struct fs_gen *g)
-{
-	uint64_t x = (g->rng += 0x9e3779b97f4a7c15ull);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 /* The address of a heap page drawn uniformly. */
 static uint64_t random_page(struct fs_gen *g)
 {
-	return GEN_FORK_SERVER_HEAP + rng_next(g) % g->pages * GEN_PAGE;
+	return GEN_FORK_SERVER_HEAP + gen_rng_below(&g->rng, g->pages) * GEN_PAGE;
 }
 
 /* A pattern seed for a write: small numbers keep traces readable. */
 static uint64_t random_seed(struct fs_gen *g)
 {
-	return rng_next(g) % 1000000;
+	return gen_rng_below(&g->rng, 1000000);
 }
 
 static void emit_child(struct fs_gen *g, uint64_t child)

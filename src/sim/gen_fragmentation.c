@@ -102,19 +102,9 @@ struct gf {
 /* ------------------------------------------------------------------ */
 /* Randomness                                                           */
 
-static uint64_t gf_rand(struct gf *g)
-{
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n); n > 0. */
 static uint64_t gf_below(struct gf *g, uint64_t n)
 {
-	return gf_rand(g) % n;
+	return gen_rng_below(&g->rng, n);
 }
 
 /* True with probability PER_MILLE / 1000. */

@@ -48,7 +48,7 @@
  *   slots 16-62  mmapped chunks, one per even burst, rotating
  *   slot 63      the stack, in the last 1 MiB
  *
- * The PRNG is splitmix64 over a counter, as in gen_random.c, so the same
+ * The PRNG is splitmix64 over a counter (gen.h), so the same
  * parameters give the same bytes everywhere.
  */
 #include "gen_parallel_build.h"
@@ -101,17 +101,9 @@ struct pb_rng {
 	uint64_t state;
 };
 
-static uint64_t pb_next(struct pb_rng *r)
-{
-	uint64_t x = (r->state += 0x9e3779b97f4a7c15ull);
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 static uint64_t pb_below(struct pb_rng *r, uint64_t n)
 {
-	return pb_next(r) % n;
+	return gen_rng_below(&r->state, n);
 }
 
 /* ---- a job's script: lines, emitted a few at a time ---- */

@@ -36,7 +36,7 @@
  * Every process ever spawned exits at the end, so that the final `check`
  * may demand that no frame is left in use by any process.
  *
- * The PRNG is splitmix64 over a counter, written out here so that the
+ * The PRNG is splitmix64 over a counter (gen.h), written out so that the
  * same seed gives the same bytes on every machine and with every libc.
  */
 #include "gen.h"
@@ -69,18 +69,9 @@ struct gen_rng {
 	uint64_t state;
 };
 
-static uint64_t rng_next(struct gen_rng *r)
-{
-	uint64_t x = (r->state += 0x9e3779b97f4a7c15ull);
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/* Uniform in [0, n); n > 0.  The modulo bias is irrelevant here. */
 static uint64_t rng_below(struct gen_rng *r, uint64_t n)
 {
-	return rng_next(r) % n;
+	return gen_rng_below(&r->state, n);
 }
 
 /* Uniform in [lo, hi]. */

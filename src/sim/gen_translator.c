@@ -53,7 +53,7 @@
  * memory every time it runs; the cold half of the translator's memory is
  * what should go to swap, and only once no clean file page is left.
  *
- * The PRNG is splitmix64 over a counter, as in gen_random.c, so the same
+ * The PRNG is splitmix64 over a counter (gen.h), so the same
  * parameters give the same bytes everywhere.
  */
 #include "gen_translator.h"
@@ -137,19 +137,9 @@ struct tr_gen {
 	uint64_t next_msync;   /* the file the next msync writes back */
 };
 
-static uint64_t rng_next(struct tr_gen *g)
-{
-	uint64_t x = (g->rng += 0x9e3779b97f4a7c15ull);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/* Uniform in [0, n); n > 0. */
 static uint64_t below(struct tr_gen *g, uint64_t n)
 {
-	return rng_next(g) % n;
+	return gen_rng_below(&g->rng, n);
 }
 
 /* A pattern seed: small numbers keep traces readable. */

@@ -26,13 +26,15 @@
  * inherit it; the originals map it themselves) and never unmaps it, so
  * every access is valid and the output is hashes, not segv lines.
  *
- * The PRNG is splitmix64 over a counter (as in gen_random.c).
+ * The PRNG is splitmix64 over a counter (gen.h).
  */
 #include "gen_vm_test.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
+
+#include "gen.h"
 
 #define GEN_PAGE 4096ull
 #define VT_CHILD_TURNS_MIN 5
@@ -68,19 +70,10 @@ struct vt_gen {
 	bool nomem;             /* the trace is incomplete */
 };
 
-static uint64_t rng_next(struct vt_gen *g)
-{
-	uint64_t x = (g->rng += 0x9e3779b97f4a7c15ull);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 /* Uniform in [lo, hi]. */
 static uint64_t rng_range(struct vt_gen *g, uint64_t lo, uint64_t hi)
 {
-	return lo + rng_next(g) % (hi - lo + 1);
+	return lo + gen_rng_below(&g->rng, hi - lo + 1);
 }
 
 /* A run of LO..HI pages inside the heap: its first page and length. */
@@ -89,14 +82,14 @@ static void random_run(struct vt_gen *g, uint64_t lo, uint64_t hi, uint64_t *add
 	uint64_t n = rng_range(g, lo, hi), first;
 
 	n = n < g->pages ? n : g->pages;
-	first = rng_next(g) % (g->pages - n + 1);
+	first = gen_rng_below(&g->rng, g->pages - n + 1);
 	*addr = GEN_VM_TEST_HEAP + first * GEN_PAGE;
 	*len = n * GEN_PAGE;
 }
 
 static uint64_t random_seed(struct vt_gen *g)
 {
-	return rng_next(g) % 1000000;
+	return gen_rng_below(&g->rng, 1000000);
 }
 
 /* ---- processes ---- */
@@ -158,7 +151,7 @@ static bool may_fork(const struct vt_gen *g, const struct vt_proc *p)
 /* One action of P (a copy: a fork may move the array). */
 static void turn(struct vt_gen *g, struct vt_proc p)
 {
-	uint64_t roll = rng_next(g) % 100, addr, len;
+	uint64_t roll = gen_rng_below(&g->rng, 100), addr, len;
 	FILE *out = g->out;
 
 	if (roll < 25) {
@@ -222,7 +215,7 @@ static bool round_of_turns(struct vt_gen *g)
 	for (size_t i = 0; i < n; i++)
 		order[i] = g->live[i].pid;
 	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)(rng_next(g) % i);
+		size_t j = (size_t)gen_rng_below(&g->rng, i);
 		uint64_t t = order[i - 1];
 
 		order[i - 1] = order[j];

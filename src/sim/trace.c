@@ -26,6 +26,7 @@
  * invalid; the message says so.
  */
 #include "trace.h"
+#include "trace_fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -889,66 +890,6 @@ int trace_next(struct trace_reader *r, struct trace_op *op)
 /* ---------------------------------------------------------------------- */
 /* Canonical formatting */
 
-struct out {
-	char *p;
-	size_t n;
-};
-
-static void put_str(struct out *o, const char *s)
-{
-	size_t l = strlen(s);
-	memcpy(o->p + o->n, s, l);
-	o->n += l;
-}
-
-static void put_u64(struct out *o, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof tmp;
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	memcpy(o->p + o->n, tmp + i, sizeof tmp - i);
-	o->n += sizeof tmp - i;
-}
-
-static void put_dec(struct out *o, uint64_t v)
-{
-	o->p[o->n++] = ' ';
-	put_u64(o, v);
-}
-
-static void put_hex(struct out *o, uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[16];
-	size_t i = sizeof tmp;
-
-	do {
-		tmp[--i] = digits[v & 15];
-		v >>= 4;
-	} while (v);
-	put_str(o, " 0x");
-	memcpy(o->p + o->n, tmp + i, sizeof tmp - i);
-	o->n += sizeof tmp - i;
-}
-
-static void put_word(struct out *o, const char *s)
-{
-	o->p[o->n++] = ' ';
-	put_str(o, s);
-}
-
-static void put_prot(struct out *o, uint8_t prot)
-{
-	o->p[o->n++] = ' ';
-	o->p[o->n++] = (prot & TRACE_PROT_R) ? 'r' : '-';
-	o->p[o->n++] = (prot & TRACE_PROT_W) ? 'w' : '-';
-	o->p[o->n++] = (prot & TRACE_PROT_X) ? 'x' : '-';
-}
-
 /* Longest canonical line: pid, mmap, two numbers, prot, sharing, file,
  * a 255-byte name and an offset; 512 leaves a wide margin. */
 #define LINE_MAX_CANON 512
@@ -956,84 +897,82 @@ static void put_prot(struct out *o, uint8_t prot)
 /* Formats into TMP (LINE_MAX_CANON bytes); returns the length. */
 static size_t format_op(const struct trace_op *op, char *tmp)
 {
-	struct out o = { tmp, 0 };
+	struct trace_out o = { tmp, 0 };
 
 	switch (op->kind) {
 	case TRACE_FILE:
 	case TRACE_CHECK:
 	case TRACE_STAT:
-		put_str(&o, kind_names[op->kind]);
+		trace_put_str(&o, kind_names[op->kind]);
 		break;
 	default:
-		put_u64(&o, op->pid);
-		put_word(&o, trace_kind_name(op->kind));
+		trace_put_u64(&o, op->pid);
+		trace_put_word(&o, trace_kind_name(op->kind));
 		break;
 	}
 	switch (op->kind) {
 	case TRACE_FORK:
-		put_dec(&o, op->child);
+		trace_put_dec(&o, op->child);
 		break;
 	case TRACE_MMAP:
-		put_hex(&o, op->addr);
-		put_hex(&o, op->len);
-		put_prot(&o, op->prot);
-		put_word(&o, op->shared ? "shared" : "private");
+		trace_put_hex(&o, op->addr);
+		trace_put_hex(&o, op->len);
+		trace_put_prot(&o, op->prot);
+		trace_put_word(&o, op->shared ? "shared" : "private");
 		if (op->file) {
-			put_word(&o, "file");
-			put_word(&o, op->name);
-			put_hex(&o, op->off);
+			trace_put_word(&o, "file");
+			trace_put_word(&o, op->name);
+			trace_put_hex(&o, op->off);
 		} else {
-			put_word(&o, "anon");
+			trace_put_word(&o, "anon");
 		}
 		break;
 	case TRACE_MUNMAP:
 	case TRACE_MSYNC:
 	case TRACE_READ:
-		put_hex(&o, op->addr);
-		put_hex(&o, op->len);
+		trace_put_hex(&o, op->addr);
+		trace_put_hex(&o, op->len);
 		break;
 	case TRACE_MPROTECT:
-		put_hex(&o, op->addr);
-		put_hex(&o, op->len);
-		put_prot(&o, op->prot);
+		trace_put_hex(&o, op->addr);
+		trace_put_hex(&o, op->len);
+		trace_put_prot(&o, op->prot);
 		break;
 	case TRACE_MADVISE:
-		put_hex(&o, op->addr);
-		put_hex(&o, op->len);
-		put_word(&o, trace_advice_name(op->advice));
+		trace_put_hex(&o, op->addr);
+		trace_put_hex(&o, op->len);
+		trace_put_word(&o, trace_advice_name(op->advice));
 		break;
 	case TRACE_WRITE:
-		put_hex(&o, op->addr);
-		put_hex(&o, op->len);
-		put_dec(&o, op->seed);
+		trace_put_hex(&o, op->addr);
+		trace_put_hex(&o, op->len);
+		trace_put_dec(&o, op->seed);
 		break;
 	case TRACE_TOUCH:
-		put_hex(&o, op->addr);
-		put_hex(&o, op->len);
-		put_word(&o, op->touch_write ? "w" : "r");
+		trace_put_hex(&o, op->addr);
+		trace_put_hex(&o, op->len);
+		trace_put_word(&o, op->touch_write ? "w" : "r");
 		break;
 	case TRACE_PREAD:
-		put_word(&o, op->name);
-		put_hex(&o, op->off);
-		put_hex(&o, op->len);
+		trace_put_word(&o, op->name);
+		trace_put_hex(&o, op->off);
+		trace_put_hex(&o, op->len);
 		break;
 	case TRACE_PWRITE:
-		put_word(&o, op->name);
-		put_hex(&o, op->off);
-		put_hex(&o, op->len);
-		put_dec(&o, op->seed);
+		trace_put_word(&o, op->name);
+		trace_put_hex(&o, op->off);
+		trace_put_hex(&o, op->len);
+		trace_put_dec(&o, op->seed);
 		break;
 	case TRACE_FILE:
-		put_word(&o, op->name);
-		put_hex(&o, op->len);
-		put_dec(&o, op->seed);
+		trace_put_word(&o, op->name);
+		trace_put_hex(&o, op->len);
+		trace_put_dec(&o, op->seed);
 		break;
 	default:
 		break;
 	}
-	tmp[o.n++] = '\n';
-	tmp[o.n] = '\0';
-	return o.n;
+	return trace_put_end(&o);
 }
 
 void trace_format_op(const struct trace_op *op, FILE *out)
@@ -1051,12 +990,7 @@ size_t trace_format_op_buf(const struct trace_op *op, char *buf, size_t cap)
 	char tmp[LINE_MAX_CANON];
 	size_t n = format_op(op, tmp);
 
-	if (cap) {
-		size_t c = n < cap ? n : cap - 1;
-		memcpy(buf, tmp, c);
-		buf[c] = '\0';
-	}
-	return n;
+	return trace_line_copy(tmp, n, buf, cap);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1105,6 +1039,35 @@ void trace_pattern_fill(uint64_t seed, uint64_t a, uint8_t *buf, size_t len)
 		for (unsigned k = 0; k < len; k++)
 			buf[k] = (uint8_t)(w >> (8 * k));
 	}
+}
+
+/* Host files are written through one buffer of this size, made on first
+ * use and kept: `file` and `pwrite` lines may come by the thousand. */
+#define PATTERN_CHUNK ((size_t)1 << 20)
+
+bool trace_pattern_write_fd(int fd, uint64_t seed, uint64_t off, uint64_t len)
+{
+	static uint8_t *buf;
+
+	if (buf == NULL && (buf = malloc(PATTERN_CHUNK)) == NULL)
+		return false;
+	while (len > 0) {
+		size_t n = len < PATTERN_CHUNK ? (size_t)len : PATTERN_CHUNK;
+
+		trace_pattern_fill(seed, off, buf, n);
+		for (size_t done = 0; done < n;) {
+			ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(off + done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return false;
+			done += (size_t)w;
+		}
+		off += n;
+		len -= n;
+	}
+	return true;
 }
 
 const char *trace_reader_name(const struct trace_reader *r)

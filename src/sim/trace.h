@@ -127,6 +127,10 @@ static inline uint8_t trace_pattern_byte(uint64_t seed, uint64_t a)
 }
 /* Fills BUF with LEN bytes of the pattern of SEED starting at position A. */
 void trace_pattern_fill(uint64_t seed, uint64_t a, uint8_t *buf, size_t len);
+/* Writes LEN bytes of the pattern of SEED into the host file FD at offset
+ * OFF, positions counted from OFF as a file's offsets are; false if a
+ * write failed (errno says why) or wrote nothing (errno untouched). */
+bool trace_pattern_write_fd(int fd, uint64_t seed, uint64_t off, uint64_t len);
 
 #define TRACE_FNV_OFFSET 0xcbf29ce484222325ull
 #define TRACE_FNV_PRIME 0x100000001b3ull

@@ -3,7 +3,8 @@
  * formatter that every executor prints with, the inverse parser that
  * comparators read with, and the comparison of two `maps` listings.
  *
- * Formatting is exact and hand-rolled (no printf) because a replay may
+ * Formatting is exact and hand-rolled (no printf, trace_fmt.h, the writer
+ * the operation formatter of trace.c uses too) because a replay may
  * print one `read` line per operation for millions of operations.  The
  * parser is strict -- lowercase 0x hex, 16-digit hashes, decimal pids --
  * so that an executor that drifts from the spec's spelling is caught by
@@ -21,6 +22,7 @@
  * show (dontfork) must compare equal to the same memory unsplit.
  */
 #include "trace.h"
+#include "trace_fmt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,120 +30,61 @@
 /* ---------------------------------------------------------------------- */
 /* Formatting */
 
-struct out {
-	char *p;
-	size_t n;
-};
-
-static void put_str(struct out *o, const char *s)
-{
-	size_t l = strlen(s);
-	memcpy(o->p + o->n, s, l);
-	o->n += l;
-}
-
-static void put_word(struct out *o, const char *s)
-{
-	o->p[o->n++] = ' ';
-	put_str(o, s);
-}
-
-static void put_pid(struct out *o, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof tmp;
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	memcpy(o->p + o->n, tmp + i, sizeof tmp - i);
-	o->n += sizeof tmp - i;
-}
-
-static const char hex_digits[] = "0123456789abcdef";
-
-static void put_hex(struct out *o, uint64_t v)
-{
-	char tmp[16];
-	size_t i = sizeof tmp;
-
-	do {
-		tmp[--i] = hex_digits[v & 15];
-		v >>= 4;
-	} while (v);
-	put_str(o, " 0x");
-	memcpy(o->p + o->n, tmp + i, sizeof tmp - i);
-	o->n += sizeof tmp - i;
-}
-
-static void put_hash(struct out *o, uint64_t h)
-{
-	o->p[o->n++] = ' ';
-	for (int i = 15; i >= 0; i--)
-		o->p[o->n++] = hex_digits[(h >> (4 * i)) & 15];
-}
-
 /* Room for the longest line: a map line with a 255-byte name. */
 #define EVENT_LINE_MAX 512
 
 static size_t format_event(const struct trace_event *ev, char *tmp)
 {
-	struct out o = { tmp, 0 };
+	struct trace_out o = { tmp, 0 };
 
-	put_pid(&o, ev->pid);
+	trace_put_u64(&o, ev->pid);
 	switch (ev->kind) {
 	case TEV_READ:
-		put_word(&o, "read");
-		put_hex(&o, ev->addr);
-		put_hex(&o, ev->len);
-		put_hash(&o, ev->hash);
+		trace_put_word(&o, "read");
+		trace_put_hex(&o, ev->addr);
+		trace_put_hex(&o, ev->len);
+		trace_put_hash(&o, ev->hash);
 		break;
 	case TEV_PREAD:
-		put_word(&o, "pread");
-		put_word(&o, ev->name);
-		put_hex(&o, ev->off);
-		put_hex(&o, ev->len);
-		put_hash(&o, ev->hash);
+		trace_put_word(&o, "pread");
+		trace_put_word(&o, ev->name);
+		trace_put_hex(&o, ev->off);
+		trace_put_hex(&o, ev->len);
+		trace_put_hash(&o, ev->hash);
 		break;
 	case TEV_SEGV:
-		put_word(&o, "segv");
-		put_hex(&o, ev->addr);
+		trace_put_word(&o, "segv");
+		trace_put_hex(&o, ev->addr);
 		break;
 	case TEV_SIGBUS:
-		put_word(&o, "sigbus");
-		put_hex(&o, ev->addr);
+		trace_put_word(&o, "sigbus");
+		trace_put_hex(&o, ev->addr);
 		break;
 	case TEV_KILLED:
-		put_word(&o, "killed");
-		put_word(&o, ev->word ? ev->word : "?");
+		trace_put_word(&o, "killed");
+		trace_put_word(&o, ev->word ? ev->word : "?");
 		break;
 	case TEV_ERROR:
-		put_word(&o, trace_kind_name(ev->op));
-		put_word(&o, "error");
-		put_word(&o, ev->word ? ev->word : "?");
+		trace_put_word(&o, trace_kind_name(ev->op));
+		trace_put_word(&o, "error");
+		trace_put_word(&o, ev->word ? ev->word : "?");
 		break;
 	case TEV_MAP:
-		put_word(&o, "map");
-		put_hex(&o, ev->addr);
-		put_hex(&o, ev->end);
-		o.p[o.n++] = ' ';
-		o.p[o.n++] = (ev->prot & TRACE_PROT_R) ? 'r' : '-';
-		o.p[o.n++] = (ev->prot & TRACE_PROT_W) ? 'w' : '-';
-		o.p[o.n++] = (ev->prot & TRACE_PROT_X) ? 'x' : '-';
-		put_word(&o, ev->shared ? "shared" : "private");
+		trace_put_word(&o, "map");
+		trace_put_hex(&o, ev->addr);
+		trace_put_hex(&o, ev->end);
+		trace_put_prot(&o, ev->prot);
+		trace_put_word(&o, ev->shared ? "shared" : "private");
 		if (ev->file) {
-			put_word(&o, "file");
-			put_word(&o, ev->name);
-			put_hex(&o, ev->off);
+			trace_put_word(&o, "file");
+			trace_put_word(&o, ev->name);
+			trace_put_hex(&o, ev->off);
 		} else {
-			put_word(&o, "anon");
+			trace_put_word(&o, "anon");
 		}
 		break;
 	}
-	tmp[o.n++] = '\n';
-	tmp[o.n] = '\0';
-	return o.n;
+	return trace_put_end(&o);
 }
 
 void trace_event_format(const struct trace_event *ev, FILE *out)
@@ -158,12 +101,7 @@ size_t trace_event_format_buf(const struct trace_event *ev, char *buf, size_t ca
 	char tmp[EVENT_LINE_MAX];
 	size_t n = format_event(ev, tmp);
 
-	if (cap) {
-		size_t c = n < cap ? n : cap - 1;
-		memcpy(buf, tmp, c);
-		buf[c] = '\0';
-	}
-	return n;
+	return trace_line_copy(tmp, n, buf, cap);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -38,6 +38,7 @@
  */
 #include "file.h"
 
+#include "ioreq.h"
 #include "mvm/pmap.h"
 #include "mvm/vm_kmem.h"
 #include "object.h"
@@ -50,17 +51,9 @@
 #define FILE_PAGERS 8
 #define FILE_SYNC_ROUNDS 4
 
-struct file_req {
-	struct port_io io;
-	struct vm_page *pages[PORT_IO_MAX_PAGES];
-	struct vm_object *obj;
-	enum vm_err *result;   /* where a waiting caller wants the outcome */
-	bool busy;
-};
-
 struct vm_file_stats vm_file_stats;
 struct vm_object *vm_files;
-static struct file_req file_reqs[FILE_REQUESTS];
+static struct vm_ioreq file_reqs[FILE_REQUESTS];
 static uint32_t file_inflight[FILE_PAGERS];
 static uint64_t file_reading; /* pages on the FILE queue a request is filling */
 
@@ -71,8 +64,7 @@ void vm_file_init(void)
 		.dirty_max = vm_phys.nframes / 8 > 1 ? vm_phys.nframes / 8 : 1,
 		.inflight_cap = 8,
 	};
-	for (int i = 0; i < FILE_REQUESTS; i++)
-		file_reqs[i].busy = false;
+	vm_ioreq_init(file_reqs, FILE_REQUESTS);
 	for (int i = 0; i < FILE_PAGERS; i++)
 		file_inflight[i] = 0;
 	file_reading = 0;
@@ -117,45 +109,13 @@ static bool page_past_eof(const struct vm_object *obj, uint64_t pindex)
 
 /* ---- requests ---- */
 
-static struct file_req *req_get(void)
-{
-	for (;;) {
-		for (int i = 0; i < FILE_REQUESTS; i++) {
-			if (!file_reqs[i].busy) {
-				file_reqs[i].busy = true;
-				file_reqs[i].result = NULL;
-				return &file_reqs[i];
-			}
-		}
-		if (!port_io_wait())
-			VM_ASSERT(!"every file request busy, none in flight");
-	}
-}
-
-static void req_submit(struct file_req *r, struct vm_object *obj, enum port_io_op op,
+static void req_submit(struct vm_ioreq *r, const struct vm_object *obj, enum port_io_op op,
 		       uint64_t pindex, uint32_t n, port_io_done_fn done)
 {
-	r->obj = obj;
-	r->io.op = (uint8_t)op;
-	r->io.dev = PORT_DEV_FILE;
-	r->io.npages = (uint16_t)n;
-	r->io.block = pindex;
 	r->io.file = obj->handle;
 	r->io.limit = obj->size;
 	r->io.pager = obj->pager;
-	r->io.done = done;
-	r->io.arg = r;
-	r->io.err = VM_OK;
-	for (uint32_t i = 0; i < n; i++)
-		r->io.data[i] = vm_page_data(r->pages[i]);
-	port_io_submit(&r->io);
-}
-
-static void req_finish(struct file_req *r)
-{
-	if (r->result != NULL)
-		*r->result = r->io.err;
-	r->busy = false;
+	vm_ioreq_submit(r, op, PORT_DEV_FILE, pindex, n, done);
 }
 
 /* Waits until the request that will store into *RESULT is done. */
@@ -231,7 +191,7 @@ static struct vm_page *page_insert(struct vm_object *obj, uint64_t pindex)
 
 static void request_done(struct port_io *io)
 {
-	struct file_req *r = io->arg;
+	struct vm_ioreq *r = io->arg;
 
 	for (uint32_t i = 0; i < io->npages; i++) {
 		struct vm_page *pg = r->pages[i];
@@ -243,13 +203,13 @@ static void request_done(struct port_io *io)
 	}
 	if (io->err != VM_OK)
 		vm_file_stats.request_errors++;
-	req_finish(r);
+	vm_ioreq_put(r);
 }
 
 /* Reads PINDEX (and what follows it, while memory is plentiful) and waits. */
 static enum vm_err page_read(struct vm_object *obj, uint64_t pindex)
 {
-	struct file_req *r = req_get();
+	struct vm_ioreq *r = vm_ioreq_get(file_reqs, FILE_REQUESTS);
 	volatile enum vm_err result = VM_EINVAL;
 	uint32_t n = 0;
 
@@ -264,7 +224,7 @@ static enum vm_err page_read(struct vm_object *obj, uint64_t pindex)
 		r->pages[n++] = pg;
 	}
 	if (n == 0) {
-		r->busy = false;
+		vm_ioreq_put(r);
 		return VM_ENOMEM;
 	}
 	r->result = (enum vm_err *)&result;
@@ -323,9 +283,9 @@ static enum vm_err page_get_wait(struct vm_object *obj, uint64_t pindex, bool ov
 
 static void return_done(struct port_io *io)
 {
-	struct file_req *r = io->arg;
+	struct vm_ioreq *r = io->arg;
 
-	file_inflight[r->obj->pager]--;
+	file_inflight[io->pager]--;
 	for (uint32_t i = 0; i < io->npages; i++) {
 		struct vm_page *pg = r->pages[i];
 
@@ -337,7 +297,7 @@ static void return_done(struct port_io *io)
 	}
 	if (io->err != VM_OK)
 		vm_file_stats.return_errors++;
-	req_finish(r);
+	vm_ioreq_put(r);
 }
 
 static bool page_writable_back(const struct vm_page *pg)
@@ -351,13 +311,13 @@ static uint32_t writeback_cluster(struct vm_page *first)
 {
 	struct vm_object *obj = first->owner.object;
 	uint64_t p0 = first->u.pindex;
-	struct file_req *r;
+	struct vm_ioreq *r;
 	uint32_t n = 0;
 	struct vm_page *pg;
 
 	if (file_inflight[obj->pager] >= vm_file_stats.inflight_cap)
 		return 0;
-	r = req_get();
+	r = vm_ioreq_get(file_reqs, FILE_REQUESTS);
 	while (n < PORT_IO_MAX_PAGES && !page_past_eof(obj, p0 + n) &&
 	       page_writable_back(pg = vm_pagetree_lookup(&obj->pages, p0 + n))) {
 		pmap_page_protect(pg, VM_PROT_READ);

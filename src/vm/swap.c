@@ -3,10 +3,10 @@
  *
  * Slots come from the radix-bitmap allocator (swap_alloc.c) in contiguous
  * runs, so a pageout cluster is one write of up to VM_SWAP_CLUSTER pages.
- * Requests come from a small pool allocated with the core, never from the
- * slab caches: paging out is how memory is freed, so it must not need
- * memory itself.  When the pool is empty the caller waits for a request
- * to finish.
+ * Requests come from a small pool allocated with the core (ioreq.c), never
+ * from the slab caches: paging out is how memory is freed, so it must not
+ * need memory itself.  When the pool is empty a pageout gives up and a
+ * pagein waits for a request to finish.
  *
  * Pages under I/O are BUSY.  A pageout first unmaps its pages everywhere
  * (so nothing can write them while the bytes are on their way), gives each
@@ -28,21 +28,16 @@
 
 #include "amap.h"
 #include "anon.h"
+#include "ioreq.h"
 #include "mvm/pmap.h"
 #include "pagedaemon.h"
 #include "swap_alloc.h"
 
 #define VM_SWAP_REQUESTS 32
 
-struct vm_swap_req {
-	struct port_io io;
-	struct vm_page *pages[PORT_IO_MAX_PAGES];
-	bool busy;
-};
-
 struct vm_swap_stats vm_swap_stats;
 static struct swap_alloc *vm_swap_sa;
-static struct vm_swap_req vm_swap_reqs[VM_SWAP_REQUESTS];
+static struct vm_ioreq vm_swap_reqs[VM_SWAP_REQUESTS];
 static uint64_t vm_swap_writing;
 
 void vm_swap_init(void)
@@ -58,8 +53,7 @@ void vm_swap_init(void)
 		vm_swap_sa = swap_alloc_create(blocks);
 	if (blocks > 0 && vm_swap_sa == NULL)
 		port_log(0, "swap: no memory for the slot allocator; running without swap");
-	for (int i = 0; i < VM_SWAP_REQUESTS; i++)
-		vm_swap_reqs[i].busy = false;
+	vm_ioreq_init(vm_swap_reqs, VM_SWAP_REQUESTS);
 	vm_swap_stats = (struct vm_swap_stats){0};
 	vm_swap_writing = 0;
 }
@@ -117,37 +111,6 @@ void vm_swap_drop_copy(struct vm_anon *an)
 		an->page->flags &= ~VM_PG_CLEAN;
 }
 
-static struct vm_swap_req *req_get(void)
-{
-	for (int i = 0; i < VM_SWAP_REQUESTS; i++) {
-		if (!vm_swap_reqs[i].busy) {
-			vm_swap_reqs[i].busy = true;
-			return &vm_swap_reqs[i];
-		}
-	}
-	return NULL;
-}
-
-static void req_put(struct vm_swap_req *r)
-{
-	r->busy = false;
-}
-
-static void req_submit(struct vm_swap_req *r, enum port_io_op op, uint64_t block, uint32_t n,
-		       port_io_done_fn done)
-{
-	r->io.op = (uint8_t)op;
-	r->io.dev = PORT_DEV_SWAP;
-	r->io.npages = (uint16_t)n;
-	r->io.block = block;
-	r->io.done = done;
-	r->io.arg = r;
-	r->io.err = VM_OK;
-	for (uint32_t i = 0; i < n; i++)
-		r->io.data[i] = vm_page_data(r->pages[i]);
-	port_io_submit(&r->io);
-}
-
 static void retire_slot(uint32_t slot)
 {
 	/* A slot the device failed on is never handed out again; if even the
@@ -159,7 +122,7 @@ static void retire_slot(uint32_t slot)
 
 static void pageout_done(struct port_io *io)
 {
-	struct vm_swap_req *r = io->arg;
+	struct vm_ioreq *r = io->arg;
 
 	vm_swap_writing--;
 	for (uint32_t i = 0; i < io->npages; i++) {
@@ -183,20 +146,21 @@ static void pageout_done(struct port_io *io)
 		an->page = NULL;
 		vm_page_free(pg);
 	}
-	req_put(r);
+	vm_ioreq_put(r);
 }
 
 uint32_t vm_swap_pageout(struct vm_page **pages, uint32_t n)
 {
-	struct vm_swap_req *r;
+	struct vm_ioreq *r;
 	uint64_t slot;
 	uint32_t got;
 
-	if (vm_swap_sa == NULL || n == 0 || (r = req_get()) == NULL)
+	if (vm_swap_sa == NULL || n == 0 ||
+	    (r = vm_ioreq_try_get(vm_swap_reqs, VM_SWAP_REQUESTS)) == NULL)
 		return 0;
 	slot = swap_alloc_upto(vm_swap_sa, n, &got);
 	if (got == 0) {
-		req_put(r);
+		vm_ioreq_put(r);
 		return 0;
 	}
 	for (uint32_t i = 0; i < got; i++) {
@@ -216,13 +180,13 @@ uint32_t vm_swap_pageout(struct vm_page **pages, uint32_t n)
 	vm_swap_stats.pageouts += got;
 	vm_swap_stats.pageout_ios++;
 	vm_swap_writing++;
-	req_submit(r, PORT_IO_WRITE, slot, got, pageout_done);
+	vm_ioreq_submit(r, PORT_IO_WRITE, PORT_DEV_SWAP, slot, got, pageout_done);
 	return got;
 }
 
 static void pagein_done(struct port_io *io)
 {
-	struct vm_swap_req *r = io->arg;
+	struct vm_ioreq *r = io->arg;
 
 	for (uint32_t i = 0; i < io->npages; i++) {
 		struct vm_page *pg = r->pages[i];
@@ -243,11 +207,11 @@ static void pagein_done(struct port_io *io)
 		if (i > 0)
 			vm_page_requeue(pg, VM_PQ_INACTIVE);
 	}
-	req_put(r);
+	vm_ioreq_put(r);
 }
 
 /* Gives AN a fresh frame to read into; NULL if none. */
-static struct vm_page *pagein_attach(struct vm_swap_req *r, uint32_t i, struct vm_anon *an)
+static struct vm_page *pagein_attach(struct vm_ioreq *r, uint32_t i, struct vm_anon *an)
 {
 	struct vm_page *pg = vm_page_alloc(VM_PAGE_ANON);
 
@@ -260,7 +224,7 @@ static struct vm_page *pagein_attach(struct vm_swap_req *r, uint32_t i, struct v
 }
 
 /* The neighbours that follow AN both in AM and on the device. */
-static uint32_t pagein_gather(struct vm_swap_req *r, struct vm_anon *an,
+static uint32_t pagein_gather(struct vm_ioreq *r, struct vm_anon *an,
 			      const struct vm_amap *am, uint64_t key)
 {
 	uint32_t n = 1;
@@ -281,20 +245,19 @@ static uint32_t pagein_gather(struct vm_swap_req *r, struct vm_anon *an,
 
 enum vm_err vm_swap_pagein(struct vm_anon *an, const struct vm_amap *am, uint64_t key)
 {
-	struct vm_swap_req *r;
+	struct vm_ioreq *r;
 	struct vm_page *pg;
 
 	VM_ASSERT(an->page == NULL && an->swslot != VM_ANON_NOSLOT);
-	while ((r = req_get()) == NULL)
-		if (!port_io_wait())
-			VM_ASSERT(!"every swap request busy, none in flight");
+	r = vm_ioreq_get(vm_swap_reqs, VM_SWAP_REQUESTS);
 	pg = pagein_attach(r, 0, an);
 	if (pg == NULL) {
-		req_put(r);
+		vm_ioreq_put(r);
 		return VM_ENOMEM;
 	}
 	vm_swap_stats.pagein_ios++;
-	req_submit(r, PORT_IO_READ, an->swslot, pagein_gather(r, an, am, key), pagein_done);
+	vm_ioreq_submit(r, PORT_IO_READ, PORT_DEV_SWAP, an->swslot, pagein_gather(r, an, am, key),
+			pagein_done);
 	vm_swap_wait_page(pg);
 	return an->page != NULL ? VM_OK : VM_EIO;
 }

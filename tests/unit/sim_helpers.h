@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -189,6 +190,35 @@ static inline int h_replay(const char *text, const struct replay_opts *opts, cha
 		exit(2);
 	fclose(tmp);
 	return status;
+}
+
+/*
+ * Allocation attempts OP(ARG) makes when nothing fails: the base of a
+ * sweep that then fails each attempt in turn.  OP runs in a forked child,
+ * so the machine is left as it was; 0 if the child could not say.
+ */
+static inline uint64_t h_count_allocations(enum vm_err (*op)(void *arg), void *arg)
+{
+	uint64_t calls = 0;
+	int fd[2];
+	pid_t child;
+
+	if (pipe(fd) != 0)
+		exit(2);
+	fflush(NULL);
+	child = fork();
+	if (child == 0) {
+		sim_port_fail_nth(SIM_SITE_ANY, 0);
+		(void)op(arg);
+		calls = sim_port_alloc_calls(SIM_SITE_ANY);
+		_exit(write(fd[1], &calls, sizeof calls) == sizeof calls ? 0 : 1);
+	}
+	close(fd[1]);
+	if (read(fd[0], &calls, sizeof calls) != sizeof calls)
+		calls = 0;
+	close(fd[0]);
+	waitpid(child, NULL, 0);
+	return calls;
 }
 
 #endif

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "test_rng.h"
 #include "mvm/vm_kmem.h"
 #include "sim/port_sim.h"
 #include "vm/amap.h"
@@ -31,25 +32,6 @@
 
 #define KEY_END ((uint64_t)1 << 35) /* user vpns */
 #define RAM_FRAMES 65536u           /* 256 MiB */
-
-/* ---------------------------------------------------------------- */
-/* PRNG (splitmix64): fixed seeds, same run everywhere.              */
-
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rng_below(uint64_t n)
-{
-	return rng() % n;
-}
 
 /* Keys that hit edges: both ends of the space, 64- and 4096-block seams,
  * the top-level seams, and anywhere. */

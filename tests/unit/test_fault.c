@@ -394,29 +394,16 @@ TEST(shortage_reclaims_idle_page_tables_then_fails_cleanly)
 
 /* ---- failure injection: every allocation of one fault fails in turn ---- */
 
-/* Allocation attempts of vm_fault(PID, PAGE, ACCESS) when nothing fails. */
-static uint64_t fault_allocations(uint64_t pid, uint64_t page, enum vm_access access)
-{
-	uint64_t calls = 0;
-	int fd[2];
-	pid_t child;
+struct fault_args {
+	uint64_t pid, page;
+	enum vm_access access;
+};
 
-	if (pipe(fd) != 0)
-		exit(2);
-	fflush(NULL);
-	child = fork();
-	if (child == 0) {
-		sim_port_fail_nth(SIM_SITE_ANY, 0);
-		(void)fault(pid, page, access);
-		calls = sim_port_alloc_calls(SIM_SITE_ANY);
-		_exit(write(fd[1], &calls, sizeof calls) == sizeof calls ? 0 : 1);
-	}
-	close(fd[1]);
-	if (read(fd[0], &calls, sizeof calls) != sizeof calls)
-		calls = 0;
-	close(fd[0]);
-	waitpid(child, NULL, 0);
-	return calls;
+static enum vm_err fault_op(void *arg)
+{
+	const struct fault_args *a = arg;
+
+	return fault(a->pid, a->page, a->access);
 }
 
 /*
@@ -427,7 +414,8 @@ static uint64_t fault_allocations(uint64_t pid, uint64_t page, enum vm_access ac
  */
 static int sweep_fault(uint64_t pid, uint64_t page, enum vm_access access, const char *name)
 {
-	uint64_t calls = fault_allocations(pid, page, access);
+	struct fault_args args = {.pid = pid, .page = page, .access = access};
+	uint64_t calls = h_count_allocations(fault_op, &args);
 	int broken = 0;
 
 	CHECK(calls > 0);

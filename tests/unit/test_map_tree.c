@@ -12,27 +12,9 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "test_rng.h"
 #include "mvm/vm_types.h"
 #include "vm/map_tree.h"
-
-/* ---------------------------------------------------------------- */
-/* PRNG (splitmix64): fixed seeds, same run everywhere.              */
-
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rng_below(uint64_t n)
-{
-	return rng() % n;
-}
 
 /* ---------------------------------------------------------------- */
 /* The model: sorted array of node pointers.                         */

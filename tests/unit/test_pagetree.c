@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "test_rng.h"
 #include "mvm/port.h"
 #include "sim/port_sim.h"
 #include "vm/pagetree.h"
@@ -16,16 +17,6 @@
 
 static uint64_t model[MODEL_MAX];
 static size_t model_n;
-
-static uint64_t rng_state = 12345;
-static uint64_t rnd(void)
-{
-	rng_state += 0x9e3779b97f4a7c15ull;
-	uint64_t z = rng_state;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static struct vm_page *fake_page(uint64_t key)
 {
@@ -49,15 +40,15 @@ static size_t model_find(uint64_t key)
 
 static uint64_t random_key(void)
 {
-	switch (rnd() % 4) {
+	switch (rng() % 4) {
 	case 0:
-		return rnd() % 64;
+		return rng() % 64;
 	case 1:
-		return rnd() % 100000;
+		return rng() % 100000;
 	case 2:
-		return rnd() % ((uint64_t)1 << 51);
+		return rng() % ((uint64_t)1 << 51);
 	default:
-		return model_n ? model[rnd() % model_n] + rnd() % 3 : 0;
+		return model_n ? model[rng() % model_n] + rng() % 3 : 0;
 	}
 }
 
@@ -80,7 +71,7 @@ static void step(struct vm_pagetree *t)
 	bool present = i < model_n && model[i] == key;
 	struct vm_page *pg;
 
-	if (!present && model_n < MODEL_MAX && rnd() % 3 != 0) {
+	if (!present && model_n < MODEL_MAX && rng() % 3 != 0) {
 		CHECK(vm_pagetree_insert(t, key, fake_page(key)) == VM_OK);
 		for (size_t j = model_n; j > i; j--)
 			model[j] = model[j - 1];
@@ -191,6 +182,7 @@ int main(void)
 {
 	uint8_t *ram = aligned_alloc(4096, (size_t)RAM_FRAMES * 4096);
 
+	rng_state = 12345;
 	if (ram == NULL || vm_page_boot(ram, RAM_FRAMES) != VM_OK)
 		return 1;
 	vm_pagetree_init();

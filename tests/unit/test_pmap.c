@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "test_rng.h"
 #include "mvm/pmap.h"
 #include "pmap/pmap_impl.h"
 #include "sim/cpu.h"
@@ -798,22 +799,6 @@ static struct {
 static vaddr_t cand[RV];
 static struct vm_page *pool[RG];
 static bool mref[RG], mmod[RG];
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t below(uint64_t n)
-{
-	return rng() % n;
-}
-
 /* Eight pages at each of five bases that straddle table boundaries. */
 static void make_candidates(void)
 {
@@ -891,16 +876,16 @@ static bool model_matches(void)
 
 static void r_enter(int i)
 {
-	int j = (int)below(RV), g = (int)below(RG);
-	vm_prot_t prot = (vm_prot_t)(1 + below(7));
-	unsigned flags = below(5) == 0 ? PMAP_WIRED : 0;
-	bool inject = below(8) == 0;
+	int j = (int)rng_below(RV), g = (int)rng_below(RG);
+	vm_prot_t prot = (vm_prot_t)(1 + rng_below(7));
+	unsigned flags = rng_below(5) == 0 ? PMAP_WIRED : 0;
+	bool inject = rng_below(8) == 0;
 	struct snapshot before, after;
 	enum vm_err rc;
 
 	snap(&before, mp[i].pm);
 	if (inject)
-		sim_port_fail_nth(below(2) ? PORT_SITE_PTP : PORT_SITE_PV, 1);
+		sim_port_fail_nth(rng_below(2) ? PORT_SITE_PTP : PORT_SITE_PV, 1);
 	rc = pmap_enter(mp[i].pm, cand[j], pool[g], prot, flags);
 	if (inject) {
 		CHECK_EQ(rc == VM_ENOMEM, sim_port_injected() == 1);
@@ -918,8 +903,8 @@ static void r_enter(int i)
 
 static void r_range(int i, int *j1, int *j2)
 {
-	*j1 = (int)below(RV);
-	*j2 = (int)below(RV);
+	*j1 = (int)rng_below(RV);
+	*j2 = (int)rng_below(RV);
 	if (*j1 > *j2) {
 		int t = *j1;
 
@@ -942,7 +927,7 @@ static void r_remove(int i)
 static void r_protect(int i)
 {
 	int j1, j2;
-	vm_prot_t prot = (vm_prot_t)below(8);
+	vm_prot_t prot = (vm_prot_t)rng_below(8);
 
 	r_range(i, &j1, &j2);
 	pmap_protect(mp[i].pm, cand[j1], cand[j2] + KB4, prot);
@@ -960,8 +945,8 @@ static void r_page_protect(void)
 {
 	static const vm_prot_t prots[4] = { VM_PROT_NONE, VM_PROT_READ,
 					    VM_PROT_READ | VM_PROT_EXEC, VM_PROT_ALL };
-	int g = (int)below(RG - 1);
-	vm_prot_t prot = prots[below(4)];
+	int g = (int)rng_below(RG - 1);
+	vm_prot_t prot = prots[rng_below(4)];
 
 	pmap_page_protect(pool[g], prot);
 	for (int i = 0; i < RP; i++) {
@@ -980,9 +965,9 @@ static void r_page_protect(void)
 
 static void r_touch(int i)
 {
-	int j = (int)below(RV);
-	bool write = below(2) == 0;
-	vaddr_t off = below(KB4);
+	int j = (int)rng_below(RV);
+	bool write = rng_below(2) == 0;
+	vaddr_t off = rng_below(KB4);
 	const struct mslot *m = &mp[i].s[j];
 	enum sim_fault f;
 	uint8_t *p = touch(mp[i].pm, cand[j] + off, write, &f);
@@ -1006,9 +991,9 @@ static void r_touch(int i)
 
 static void r_clear(void)
 {
-	int g = (int)below(RG - 1);
+	int g = (int)rng_below(RG - 1);
 
-	if (below(2)) {
+	if (rng_below(2)) {
 		CHECK_EQ(pmap_clear_modify(pool[g]), mmod[g]);
 		mmod[g] = false;
 	} else {
@@ -1034,8 +1019,8 @@ static void r_destroy(int i)
 
 static void r_step(void)
 {
-	int i = (int)below(RP);
-	uint64_t op = below(100);
+	int i = (int)rng_below(RP);
+	uint64_t op = rng_below(100);
 
 	if (mp[i].pm == NULL) {
 		mp[i].pm = pmap_create();

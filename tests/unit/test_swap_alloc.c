@@ -18,28 +18,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#define TEST_RNG_XORSHIFT
+#include "test_rng.h"
 #include "sim/port_sim.h"
 #include "vm/swap_alloc.h"
 
 enum { M_FREE = 0, M_INUSE = 1, M_RETIRED = 2 };
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-static uint64_t rng_below(uint64_t n)
-{
-	return rng() % n;
-}
 
 /* A run length: mostly short, sometimes up to SWAP_RUN_MAX. */
 static uint32_t rng_len(void)
@@ -678,6 +662,7 @@ TEST(verify_detects_damage)
 
 int main(void)
 {
+	rng_state = 0x9e3779b97f4a7c15ull;
 	RUN(one_slot_device);
 	RUN(whole_device_runs);
 	RUN(holes_across_boundaries);

@@ -503,29 +503,10 @@ TEST(exit_of_a_forked_family_in_any_order_is_exact)
 
 typedef enum vm_err (*map_op_fn)(void);
 
-/* Allocation attempts OP makes when nothing fails (run in a child). */
-static uint64_t count_allocations(map_op_fn op)
+/* Calls the map_op_fn ARG points to. */
+static enum vm_err call_op(void *arg)
 {
-	uint64_t calls = 0;
-	int fd[2];
-	pid_t pid;
-
-	if (pipe(fd) != 0)
-		exit(2);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		sim_port_fail_nth(SIM_SITE_ANY, 0);
-		(void)op();
-		calls = sim_port_alloc_calls(SIM_SITE_ANY);
-		_exit(write(fd[1], &calls, sizeof calls) == sizeof calls ? 0 : 1);
-	}
-	close(fd[1]);
-	if (read(fd[0], &calls, sizeof calls) != sizeof calls)
-		calls = 0;
-	close(fd[0]);
-	waitpid(pid, NULL, 0);
-	return calls;
+	return (*(map_op_fn *)arg)();
 }
 
 /*
@@ -541,7 +522,7 @@ static int sweep_op(map_op_fn op, const char *name)
 	char before[4096];
 
 	snprintf(before, sizeof before, "%s", map_str(1));
-	calls = count_allocations(op);
+	calls = h_count_allocations(call_op, &op);
 	for (uint64_t n = 1; n <= calls + 2; n++) {
 		pid_t pid = fork();
 		int st;

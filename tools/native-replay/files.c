@@ -119,30 +119,6 @@ static int remember(const char *name)
 	return 0;
 }
 
-/* Writes LEN bytes of the pattern of SEED at file offset OFF. */
-static int write_pattern(int fd, uint64_t seed, uint64_t off, uint64_t len)
-{
-	static uint8_t *buf;
-
-	if (!buf && !(buf = malloc(IO_CHUNK)))
-		return -1;
-	while (len) {
-		size_t n = len < IO_CHUNK ? (size_t)len : IO_CHUNK;
-		trace_pattern_fill(seed, off, buf, n);
-		for (size_t done = 0; done < n;) {
-			ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(off + done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return -1;
-			done += (size_t)w;
-		}
-		off += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int files_create(const struct trace_op *op, char *err, size_t errlen)
 {
 	int fd;
@@ -153,7 +129,7 @@ int files_create(const struct trace_op *op, char *err, size_t errlen)
 	}
 	fd = openat(dir_fd, op->name, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0 || op->len > FILE_OFF_MAX || ftruncate(fd, (off_t)op->len) < 0 ||
-	    write_pattern(fd, op->seed, 0, op->len) < 0) {
+	    !trace_pattern_write_fd(fd, op->seed, 0, op->len)) {
 		snprintf(err, errlen, "file %s (size 0x%llx): %s", op->name,
 			 (unsigned long long)op->len,
 			 op->len > FILE_OFF_MAX ? "too large for the host" : strerror(errno));
@@ -247,7 +223,7 @@ int files_pwrite(const struct trace_op *op, struct trace_event *ev, bool *has_ev
 		return 0;
 	}
 	fd = openat(dir_fd, op->name, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write_pattern(fd, op->seed, op->off, op->len) < 0) {
+	if (fd < 0 || !trace_pattern_write_fd(fd, op->seed, op->off, op->len)) {
 		snprintf(err, errlen, "pwrite %s: %s", op->name, strerror(errno));
 		if (fd >= 0)
 			close(fd);
