@@ -422,6 +422,19 @@ enum vm_err vm_file_sync(struct vm_object *obj)
 	return sync_range(obj, 0, UINT64_MAX);
 }
 
+void vm_file_pageout_range(struct vm_object *obj, uint64_t first, uint64_t n)
+{
+	uint64_t end = first + n < first ? UINT64_MAX : first + n, key = first;
+	struct vm_page *pg;
+
+	(void)sync_range(obj, first, end); /* what is dirty goes back first */
+	while ((pg = vm_pagetree_next(&obj->pages, key, &key)) != NULL && key < end) {
+		if ((pg->flags & (VM_PG_CLEAN | VM_PG_BUSY)) == VM_PG_CLEAN)
+			page_drop(pg);
+		key++;
+	}
+}
+
 void vm_file_sync_all(void)
 {
 	for (struct vm_object *obj = vm_files; obj != NULL; obj = obj->file_next)

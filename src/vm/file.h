@@ -45,6 +45,9 @@ void vm_file_dirty_for_write(struct vm_page *pg);
 
 /* msync: writes back the dirty pages of [first, first+n) and waits. */
 enum vm_err vm_file_sync_range(struct vm_object *obj, uint64_t first, uint64_t n);
+/* madvise pageout: [first, first+n) written back, then its clean pages
+ * dropped from the cache; content is unchanged (the file holds it). */
+void vm_file_pageout_range(struct vm_object *obj, uint64_t first, uint64_t n);
 /* The last mapping of OBJ went away: write everything back now. */
 void vm_file_unmapped(struct vm_object *obj);
 /* Frees every page (the object dies). */

@@ -305,7 +305,8 @@ static bool pageout_anon(void *arg, uint64_t key, struct vm_anon *an, bool share
 	return true;
 }
 
-/* madvise pageout: every resident page of the range goes out now.  The
+/* madvise pageout: every resident page of the range goes out now: anons
+ * to swap, file pages back to their file and out of the cache.  The
  * writes are waited for, so the frames are free when the call returns. */
 static void map_pageout(struct vm_map *map, vaddr_t start, vaddr_t end)
 {
@@ -313,8 +314,15 @@ static void map_pageout(struct vm_map *map, vaddr_t start, vaddr_t end)
 
 	vm_pageout_begin(&po, false);
 	for (struct vm_map_entry *e = vm_map_lookup(map, start); e != NULL && vm_entry_start(e) < end;
-	     e = vm_map_next(e))
+	     e = vm_map_next(e)) {
 		entry_foreach_anon(e, start, end, pageout_anon, &po);
+		if (e->object != NULL && vm_object_is_file(e->object)) {
+			vaddr_t s = start > vm_entry_start(e) ? start : vm_entry_start(e);
+			vaddr_t t = end < vm_entry_end(e) ? end : vm_entry_end(e);
+
+			vm_file_pageout_range(e->object, vm_entry_pindex(e, s), vm_atop(t - s));
+		}
+	}
 	vm_pageout_finish(&po);
 	vm_swap_drain(true);
 }
