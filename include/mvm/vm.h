@@ -135,6 +135,17 @@ uint64_t vm_map_footprint(const struct vm_map *map);
 void vm_background(void);
 
 /*
+ * The wait of every allocation that can wait: after an allocation failed,
+ * reclaims memory and says whether to try again.  Yes when reclaim freed
+ * something, and also when memory is not short at all (the failure was
+ * transient, an injected one say: retrying is right, refusing would break
+ * invariant 6); no after VM_RETRIES_MAX tries or when nothing can be had.
+ * *TRIES starts at 0 for each allocation.
+ */
+#define VM_RETRIES_MAX 64
+bool vm_wait_for_memory(const struct vm_map *except, int *tries);
+
+/*
  * Frees memory: collects idle pmaps (not EXCEPT's), then more as later
  * layers add.  Returns frames freed.  Called by every allocation path that
  * can wait.

@@ -41,9 +41,6 @@
 #include "object.h"
 #include "swap.h"
 
-/* Bounded retries when reclaim frees memory that the retry cannot use. */
-#define FAULT_MAX_RETRIES 64
-
 static bool prot_allows(vm_prot_t prot, enum vm_access access)
 {
 	if (access == VM_ACCESS_WRITE)
@@ -254,13 +251,10 @@ enum vm_err vm_fault(struct vm_map *map, vaddr_t va, enum vm_access access)
 	va = vm_trunc_page(va);
 	if (va >= VM_USER_MAX)
 		return VM_ESEGV;
-	for (int tries = 0; tries < FAULT_MAX_RETRIES; tries++) {
+	for (int tries = 0;;) {
 		enum vm_err err = fault_once(map, va, access);
 
-		if (err != VM_ENOMEM)
+		if (err != VM_ENOMEM || !vm_wait_for_memory(map, &tries))
 			return err;
-		if (vm_reclaim(map) == 0)
-			break;
 	}
-	return VM_ENOMEM;
 }

@@ -50,12 +50,14 @@
 #define FILE_READAHEAD 8
 #define FILE_PAGERS 8
 #define FILE_SYNC_ROUNDS 4
+#define FILE_THROTTLE_FAILURES 8
 
 struct vm_file_stats vm_file_stats;
 struct vm_object *vm_files;
 static struct vm_ioreq file_reqs[FILE_REQUESTS];
 static uint32_t file_inflight[FILE_PAGERS];
 static uint64_t file_reading; /* pages on the FILE queue a request is filling */
+static uint64_t file_returns_ok; /* data_returns acknowledged without error */
 
 void vm_file_init(void)
 {
@@ -68,6 +70,7 @@ void vm_file_init(void)
 	for (int i = 0; i < FILE_PAGERS; i++)
 		file_inflight[i] = 0;
 	file_reading = 0;
+	file_returns_ok = 0;
 }
 
 void vm_file_configure(const struct vm_file_config *cfg)
@@ -81,10 +84,11 @@ void vm_file_configure(const struct vm_file_config *cfg)
 struct vm_object *vm_file_create(uint64_t handle, uint32_t pager, uint64_t size)
 {
 	struct vm_object *obj;
+	int tries = 0;
 
 	VM_ASSERT(pager < FILE_PAGERS);
 	while ((obj = vm_kmem_zalloc(&vm_object_cache)) == NULL)
-		if (vm_reclaim(NULL) == 0)
+		if (!vm_wait_for_memory(NULL, &tries))
 			return NULL;
 	obj->ref = 1;
 	obj->type = VM_OBJECT_FILE;
@@ -272,9 +276,10 @@ static enum vm_err page_get_wait(struct vm_object *obj, uint64_t pindex, bool ov
 				 struct vm_page **out)
 {
 	enum vm_err err;
+	int tries = 0;
 
 	while ((err = page_get(obj, pindex, overwrite, out)) == VM_ENOMEM)
-		if (vm_reclaim(NULL) == 0)
+		if (!vm_wait_for_memory(NULL, &tries))
 			break;
 	return err;
 }
@@ -297,6 +302,8 @@ static void return_done(struct port_io *io)
 	}
 	if (io->err != VM_OK)
 		vm_file_stats.return_errors++;
+	else
+		file_returns_ok++;
 	vm_ioreq_put(r);
 }
 
@@ -371,15 +378,25 @@ void vm_file_background(void)
 }
 
 /* A writer is about to dirty a clean page: past the bound, it waits. */
+/*
+ * A writer is about to dirty a clean page: past the bound, it waits until
+ * writeback brings the count under.  If the pager fails every return
+ * meanwhile, waiting longer cannot help: after FILE_THROTTLE_FAILURES
+ * failed returns and none acknowledged, the writer goes on (its pages stay
+ * dirty, to be retried; Linux instead marks them clean and loses them).
+ */
 static void throttle(void)
 {
-	uint64_t start;
+	uint64_t start, ok0 = file_returns_ok, err0 = vm_file_stats.return_errors;
 
 	if (vm_file_stats.dirty < vm_file_stats.dirty_max)
 		return;
 	vm_file_stats.throttled++;
 	start = port_time_ns();
 	while (vm_file_stats.dirty >= vm_file_stats.dirty_max) {
+		if (file_returns_ok == ok0 &&
+		    vm_file_stats.return_errors - err0 >= FILE_THROTTLE_FAILURES)
+			break;
 		vm_file_writeback(vm_file_stats.dirty - vm_file_stats.dirty_max / 2 + 1, false);
 		if (!port_io_wait())
 			break;
@@ -389,27 +406,38 @@ static void throttle(void)
 
 /* Writes back the dirty pages of OBJ in [first, end) and waits; retries
  * pages whose data_return failed a few times before giving up. */
+/* Whether a page of OBJ in [first, end) is not clean (or being written). */
+static bool range_dirty(struct vm_object *obj, uint64_t first, uint64_t end)
+{
+	uint64_t key = first;
+	struct vm_page *pg;
+
+	for (; (pg = vm_pagetree_next(&obj->pages, key, &key)) != NULL && key < end; key++)
+		if (!(pg->flags & VM_PG_CLEAN))
+			return true;
+	return false;
+}
+
+/*
+ * Writes back the dirty pages of OBJ in [first, end) and waits; pages whose
+ * data_return fails are retried for a few rounds.  A page already on its
+ * way back (background writeback) counts as dirty until acknowledged, so
+ * its failure is this call's failure too.  VM_EIO if a page stays dirty.
+ */
 static enum vm_err sync_range(struct vm_object *obj, uint64_t first, uint64_t end)
 {
-	for (int round = 0; round < FILE_SYNC_ROUNDS; round++) {
+	for (int round = 0; round < FILE_SYNC_ROUNDS && range_dirty(obj, first, end); round++) {
 		uint64_t key = first;
 		struct vm_page *pg;
-		bool dirty = false;
 
-		while ((pg = vm_pagetree_next(&obj->pages, key, &key)) != NULL && key < end) {
-			if (page_writable_back(pg)) {
-				dirty = true;
+		for (; (pg = vm_pagetree_next(&obj->pages, key, &key)) != NULL && key < end; key++)
+			if (page_writable_back(pg))
 				while (writeback_cluster(pg) == 0)
 					port_io_wait();
-			}
-			key++;
-		}
 		while (returns_in_flight() > 0)
 			port_io_wait();
-		if (!dirty)
-			return VM_OK;
 	}
-	return obj->ndirty == 0 ? VM_OK : VM_EIO;
+	return range_dirty(obj, first, end) ? VM_EIO : VM_OK;
 }
 
 enum vm_err vm_file_sync_range(struct vm_object *obj, uint64_t first, uint64_t n)

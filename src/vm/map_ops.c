@@ -56,11 +56,11 @@ static bool map_try_reserve(const struct map_need *need)
 /* Step 2 of every operation. */
 static enum vm_err map_reserve(const struct vm_map *map, const struct map_need *need)
 {
-	for (;;) {
+	for (int tries = 0;;) {
 		if (map_try_reserve(need))
 			return VM_OK;
 		map_unreserve();
-		if (vm_reclaim(map) == 0)
+		if (!vm_wait_for_memory(map, &tries))
 			return VM_ENOMEM;
 	}
 }
@@ -407,6 +407,7 @@ struct vm_map *vm_map_create(void)
 {
 	struct vm_map *map;
 	struct pmap *pm;
+	int tries = 0;
 
 	for (;;) {
 		map = vm_kmem_alloc(&vm_map_cache);
@@ -415,7 +416,7 @@ struct vm_map *vm_map_create(void)
 			break;
 		if (map != NULL)
 			vm_kmem_free(&vm_map_cache, map);
-		if (vm_reclaim(NULL) == 0)
+		if (!vm_wait_for_memory(NULL, &tries))
 			return NULL;
 	}
 	*map = (struct vm_map){.pmap = pm, .last_active = port_time_ns(), .all_next = vm_maps};

@@ -288,6 +288,13 @@ static void reclaim_harder(const struct vm_map *except, uint64_t before)
 		 (unsigned long long)freed);
 }
 
+bool vm_wait_for_memory(const struct vm_map *except, int *tries)
+{
+	if (++*tries > VM_RETRIES_MAX)
+		return false;
+	return vm_reclaim(except) > 0 || vm_page_free_count() > vm_phys.free_low;
+}
+
 uint64_t vm_reclaim(const struct vm_map *except)
 {
 	uint64_t before = vm_page_free_count(), after;

@@ -42,6 +42,17 @@
  * mmap, munmap, mprotect, madvise and msync are not bounded: work on a
  * range must cost in proportion to what is mapped or resident in it,
  * never to its length, so a slow one is a finding (libFuzzer -timeout).
+ *
+ * Two injection kinds need care, because the model cannot know what the
+ * device did: with file-read the replay runs without --verify (SIGBUS
+ * and EIO are the right answers, and the checker still runs after every
+ * operation); file-write may fail at most FUZZ_MAX_FILE_WRITE_ERRORS
+ * data_returns in all, which the core retries until they succeed, so no
+ * line changes.  (More would make msync say EIO, which the model cannot
+ * foresee either; and every write failing for ever makes a writer past
+ * the dirty bound wait for ever, a known bug tracked by
+ * tests/script/test_device_faults.sh.)
+ *
  * With MVM_FUZZ_STRICT set in the environment a dropped input is an
  * error (exit 3) naming the reason: the seed corpus and the regression
  * inputs are run that way, so that none of them is silently skipped.
@@ -66,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MAX_FILE ((uint64_t)1 << 20)
 #define FUZZ_MAX_EXTENT ((uint64_t)64 << 20)
 #define FUZZ_PWRITE_MAX ((uint64_t)INT64_MAX)
+#define FUZZ_MAX_FILE_WRITE_ERRORS 3
 
 #define FUZZ_HEADER "# mvm-fuzz:"
 
@@ -157,6 +169,20 @@ static bool injects_alloc(const struct inject_schedule *s)
 		if (s->rule[i].kind >= INJECT_ALLOC && s->rule[i].kind <= INJECT_ALLOC_BOOT)
 			return true;
 	return false;
+}
+
+/* Events of KIND the schedule fails, at most (saturating). */
+static uint64_t injected_events(const struct inject_schedule *s, enum inject_kind kind)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < s->n; i++) {
+		uint64_t len = s->rule[i].last - s->rule[i].first;
+
+		if (s->rule[i].kind == kind)
+			n = len >= UINT64_MAX - n ? UINT64_MAX : n + len + 1;
+	}
+	return n;
 }
 
 /* What the operations read so far have cost. */
@@ -271,6 +297,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!parse_header(buf + hlen, nl != NULL ? nl : buf + size, &o))
 			return drop("an option of the # mvm-fuzz: line is unknown or out of range");
 	}
+	if (injected_events(&o.inject, INJECT_FILE_WRITE) > FUZZ_MAX_FILE_WRITE_ERRORS)
+		return drop("more file-write failures than FUZZ_MAX_FILE_WRITE_ERRORS");
+	o.verify = injected_events(&o.inject, INJECT_FILE_READ) == 0;
 	why = trace_out_of_bounds(buf, size, injects_alloc(&o.inject));
 	if (why != NULL)
 		return drop(why);
