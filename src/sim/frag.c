@@ -88,7 +88,7 @@ static bool entry_private_shared(const struct vm_map_entry *e)
 
 void frag_measure(const struct vm_map *map, struct frag_counts *out)
 {
-	struct vm_map_info prev, info;
+	struct vm_map_info prev = {0}, info;
 	vaddr_t cursor = 0;
 	bool have_prev = false;
 
