@@ -6,8 +6,8 @@
  * (65536 resident pages).  Then:
  *
  *   fork          mvm: vm_map_fork() of the parent's map, which shares
- *                 each amap and marks the entries needs-copy, and must
- *                 take write permission away from the parent's PTEs.
+ *                 each amap's root node (O(1) per entry) and must take
+ *                 write permission away from the parent's PTEs.
  *                 Host: fork(), from the call to its return in the parent
  *                 (Linux copies the page tables of anonymous memory and
  *                 write-protects both sides).  Target at most 0.2x.
@@ -15,8 +15,8 @@
  *                 vm_map_destroy() of the child; host fork(), the child
  *                 _exit(0)s at once, waitpid() in the parent.
  *   first write   the first write fault in the child after the fork.  In
- *                 mvm it copies the amap path down to the page (the
- *                 needs-copy is resolved lazily, here) and then the page;
+ *                 mvm it copies the amap nodes on the path down to the
+ *                 page (fork copied none) and then the page;
  *                 on the host it is one copy-on-write fault (timed in the
  *                 child and sent back through a pipe).  A second write
  *                 fault in the child, on the next page, is printed
