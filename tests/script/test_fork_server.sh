@@ -14,18 +14,9 @@
 #      where swap in use equals the owned slots at every sample.
 #   3. 20,000 forks with sparse checks: the same equality, and the time.
 #   4. Small runs under --verify --check-every 1; options and determinism.
-set -u
-mvm=$1
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-say_fail() { echo "FAIL: $*"; fail=1; }
 
-# Field after WORDS in the `# swap:` line of the `stat` output in FILE.
-swap_field() { # FILE WORDS
-	grep -m1 '^# swap: [0-9]* slots' "$1" | sed -n "s/.*$2 \([0-9]*\).*/\1/p"
-}
 stat_procs() { grep -m1 '^# stat:' "$1" | sed -n 's/.*processes \([0-9]*\).*/\1/p'; }
 # Pages of the server's heap that vmdump shows on swap only.
 not_resident() {
@@ -128,13 +119,7 @@ cmp -s "$tmp/d1" "$tmp/d3" && say_fail "gen fork-server ignores --seed"
 [ "$(grep -c '^5 write ' "$tmp/d4")" = 2 ] || say_fail "--child-pages 2"
 [ "$(grep -c '^1 \(write\|touch\) 0x[0-9a-f]* 4096' "$tmp/d4")" = 30 ] || say_fail "--server-pages 3"
 [ "$(grep -c '^check$' "$tmp/d4")" = 3 ] || say_fail "--check-every 5 with 10 forks: 2 + final"
-expect_usage() { # PATTERN ARGS...
-	local pattern=$1
-	shift
-	"$mvm" gen fork-server "$@" > /dev/null 2> "$tmp/err"
-	[ $? = 2 ] && grep -q -- "$pattern" "$tmp/err" ||
-		say_fail "gen fork-server $*: want exit 2 and /$pattern/, got: $(head -1 "$tmp/err")"
-}
+expect_usage() { expect_gen_usage fork-server "$@"; }
 expect_usage 'unknown option "--bogus" for fork-server' --bogus
 expect_usage '\-\-forks: "many" is not a number' --forks many
 expect_usage '\-\-heap: "0" is not a size' --heap 0

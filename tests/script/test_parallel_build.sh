@@ -15,13 +15,8 @@
 #      the quick build change no output line; Linux (native-replay, where
 #      it runs) prints the same lines.
 #   4. The generator: deterministic, its options, bad options.
-set -u
-mvm=$1
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-say_fail() { echo "FAIL: $*"; fail=1; }
 
 # The number after WORDS in the first line of FILE matching PATTERN.
 field() { # FILE PATTERN WORDS
@@ -136,13 +131,7 @@ objects=$(grep -c '^3 write 0x[0-9a-f]* 512 ' "$tmp/g4")
 [ "$(tail -1 "$tmp/g4")" = check ] || say_fail "the trace does not end with a check"
 "$mvm" replay --ram 64M --verify --check-every 1 "$tmp/g4" > /dev/null 2> "$tmp/g4.err" ||
 	say_fail "small build: $(head -3 "$tmp/g4.err")"
-expect_usage() { # PATTERN ARGS...
-	local pattern=$1
-	shift
-	"$mvm" gen parallel-build "$@" > /dev/null 2> "$tmp/err"
-	[ $? = 2 ] && grep -q -- "$pattern" "$tmp/err" ||
-		say_fail "gen parallel-build $*: want exit 2 and /$pattern/, got: $(head -1 "$tmp/err")"
-}
+expect_usage() { expect_gen_usage parallel-build "$@"; }
 expect_usage 'unknown option "--bogus" for parallel-build' --bogus
 expect_usage '\-\-jobs: "0" is not a number from 1 to 64' --jobs 0
 expect_usage '\-\-burst-pages: "65" is not a number from 1 to 64' --burst-pages 65

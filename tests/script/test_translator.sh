@@ -16,13 +16,8 @@
 #   2. Tiny runs under --verify --check-every 1 with the smallest bounds.
 #   3. The demo's report and its series (every sample within the bounds).
 #   4. Generator options and determinism.
-set -u
-mvm=$1
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-say_fail() { echo "FAIL: $*"; fail=1; }
 
 # The number after PATTERN (a sed regex) in the first line of FILE that
 # matches LINE-PATTERN.
@@ -166,13 +161,7 @@ grep -q '^1 mmap 0x[0-9a-f]* 0x10000 rw- private anon$' "$tmp/d4" || say_fail "-
 [ "$(grep -c '^1 msync ' "$tmp/d4")" = 5 ] || say_fail "--msync-every 25: 4 + the final one"
 [ "$(grep -c '^check$' "$tmp/d4")" = 3 ] || say_fail "--check-every 50: 2 + the final one"
 run options "$tmp/d4" --ram 256K --verify --check-every 1
-expect_usage() { # PATTERN ARGS...
-	local pattern=$1
-	shift
-	"$mvm" gen translator "$@" > /dev/null 2> "$tmp/err"
-	[ $? = 2 ] && grep -q -- "$pattern" "$tmp/err" ||
-		say_fail "gen translator $*: want exit 2 and /$pattern/, got: $(head -1 "$tmp/err")"
-}
+expect_usage() { expect_gen_usage translator "$@"; }
 expect_usage 'unknown option "--bogus" for translator' --bogus
 expect_usage '\-\-files: "0" is not a number from 1 to 4096' --files 0
 expect_usage '\-\-file-size: "2G" is not a size from 1 to 1G' --file-size 2G

@@ -12,16 +12,8 @@
 #   2. The demo's report: leaked slots 0, the series equality at every
 #      sample, the checks.
 #   3. Small runs under --verify --check-every 1; options and determinism.
-set -u
-mvm=$1
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-say_fail() { echo "FAIL: $*"; fail=1; }
-swap_field() { # FILE WORDS: the number after WORDS in the stat's `# swap:` line
-	grep -m1 '^# swap: [0-9]* slots' "$1" | sed -n "s/.*$2 \([0-9]*\).*/\1/p"
-}
 stat_procs() { grep -m1 '^# stat:' "$1" | sed -n 's/.*processes \([0-9]*\).*/\1/p'; }
 
 # 1. The default workload, three seeds.
@@ -97,13 +89,7 @@ cmp -s "$tmp/d1" "$tmp/d2" || say_fail "gen vm-test is not deterministic"
 [ "$(grep -c ' mmap 0x100000000000 0x100000 ' "$tmp/d3")" = 3 ] || say_fail "--heap 1M"
 spawned_exits=$(grep -c '^[123] exit$' "$tmp/d3")
 [ "$spawned_exits" = 3 ] || say_fail "every spawned process exits once ($spawned_exits)"
-expect_usage() { # PATTERN ARGS...
-	local pattern=$1
-	shift
-	"$mvm" gen vm-test "$@" > /dev/null 2> "$tmp/err"
-	[ $? = 2 ] && grep -q -- "$pattern" "$tmp/err" ||
-		say_fail "gen vm-test $*: want exit 2 and /$pattern/, got: $(head -1 "$tmp/err")"
-}
+expect_usage() { expect_gen_usage vm-test "$@"; }
 expect_usage 'unknown option "--forks" for vm-test' --forks 3
 expect_usage '\-\-procs: "0" is not a number from 1' --procs 0
 expect_usage '\-\-rounds: "x" is not a number' --rounds x
