@@ -39,6 +39,8 @@
 #include "mvm/vm_kmem.h"
 #include "file.h"
 #include "object.h"
+#include "pagedaemon.h"
+#include "pagetree.h"
 #include "swap.h"
 
 static bool prot_allows(vm_prot_t prot, enum vm_access access)
@@ -179,6 +181,35 @@ static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e,
 	return fault_map_anon(map, va, an, e->prot, VM_ACCESS_WRITE);
 }
 
+/*
+ * Fault-around: after a read fault on a file page, the pages that follow it
+ * in the entry and in the cache are mapped as well, read-only, so reading a
+ * file through a mapping takes a fault per read-ahead cluster rather than
+ * per page (Linux maps up to 16 the same way).  Best effort: it stops at
+ * the first page that is not cached, is busy, has a private copy, is
+ * mapped already, or that the pmap cannot take now, and it takes nothing
+ * while memory is short (its page tables and pv entries are a luxury).
+ */
+#define FAULT_AROUND 15
+
+static void fault_around(struct vm_map *map, struct vm_map_entry *e, vaddr_t va)
+{
+	for (unsigned i = 1; i <= FAULT_AROUND; i++) {
+		vaddr_t a = va + vm_ptoa(i);
+		struct vm_page *pg;
+		paddr_t pa;
+		vm_prot_t prot;
+
+		if (a >= vm_entry_end(e) || !vm_pagedaemon_plenty() ||
+		    (!vm_entry_shared(e) && vm_amap_lookup(&e->amap, vm_atop(a), NULL) != NULL))
+			return;
+		pg = vm_pagetree_lookup(&e->object->pages, vm_entry_pindex(e, a));
+		if (pg == NULL || (pg->flags & VM_PG_BUSY) || pmap_extract(map->pmap, a, &pa, &prot) ||
+		    pmap_enter(map->pmap, a, pg, vm_prot_readonly(e->prot), 0) != VM_OK)
+			return;
+	}
+}
+
 /* A private file mapping's page nobody has written: the file's page,
  * read-only; a write copies it into the process's own anon. */
 static enum vm_err fault_private_file(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
@@ -191,7 +222,9 @@ static enum vm_err fault_private_file(struct vm_map *map, struct vm_map_entry *e
 		return err;
 	if (access == VM_ACCESS_WRITE)
 		return fault_private_cow(map, e, va, pg);
-	return fault_enter(map, va, pg, vm_prot_readonly(e->prot));
+	if ((err = fault_enter(map, va, pg, vm_prot_readonly(e->prot))) == VM_OK)
+		fault_around(map, e, va);
+	return err;
 }
 
 static enum vm_err fault_private(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
@@ -245,9 +278,10 @@ static enum vm_err fault_file_shared(struct vm_map *map, struct vm_map_entry *e,
 		return err;
 	if (access == VM_ACCESS_WRITE)
 		vm_file_dirty_for_write(pg);
-	if (pg->flags & VM_PG_CLEAN)
-		return fault_enter(map, va, pg, vm_prot_readonly(e->prot));
-	return fault_enter(map, va, pg, e->prot);
+	err = fault_enter(map, va, pg, (pg->flags & VM_PG_CLEAN) ? vm_prot_readonly(e->prot) : e->prot);
+	if (err == VM_OK && access == VM_ACCESS_READ)
+		fault_around(map, e, va);
+	return err;
 }
 
 static enum vm_err fault_once(struct vm_map *map, vaddr_t va, enum vm_access access)
