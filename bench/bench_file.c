@@ -26,8 +26,9 @@
  *              uncached file (data_request with read-ahead).  Peer: the
  *              host's own read faults on a fresh MAP_SHARED mapping of
  *              the file, whose pages are in the host's page cache either
- *              way (the pager reads them from there too); Linux maps up
- *              to 16 cached pages per fault (fault-around), mvm one.
+ *              way (the pager reads them from there too).  Both map up
+ *              to 16 cached pages per fault (fault-around), so the
+ *              figures are per page touched, not per fault taken.
  *   writeback  `1 msync ADDR SIZE` after a store to every page of the
  *              shared mapping: clusters of dirty pages by data_return
  *              (at most 8 in flight), their bytes written to the host
