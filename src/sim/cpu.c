@@ -29,7 +29,6 @@
 #include <string.h>
 
 #define SIM_VPN_BITS 36
-#define SIM_USER_LIMIT ((uint64_t)1 << 47)
 #define SIM_PAGE_SHIFT 12
 #define SIM_PAGE_OFFSET 0xfffull
 
@@ -129,6 +128,8 @@ uint8_t *sim_cpu_translate_slow(struct sim_cpu *cpu, uint64_t va, bool write,
 	pt_entry_t pte;
 	enum sim_fault why;
 
+	if (va >= SIM_USER_LIMIT) /* not a user address: no walk, no TLB */
+		return sim_fault(cpu, SIM_FAULT_NOT_PRESENT, fault);
 	/* Callers may come here directly (not only on an inline miss). */
 	if (e->tag == sim_tlb_tag(cpu->asid, vpn) && (!write || e->writable)) {
 		cpu->tlb_hits++;

@@ -21,6 +21,11 @@
 #include "mvm/pte.h"
 
 #define SIM_TLB_ENTRIES 256 /* direct mapped */
+/* User addresses are the lower canonical half of the 48-bit space; every
+ * address at or above this faults, and none may reach the TLB: its tag
+ * holds 36 bits of page number, so a higher page number would alias
+ * another address space's entry. */
+#define SIM_USER_LIMIT ((uint64_t)1 << 47)
 
 struct sim_tlb_entry {
 	uint64_t tag;    /* ((uint64_t)asid << 36 | vpn) + 1; 0 = invalid */
@@ -61,7 +66,8 @@ static inline uint8_t *sim_cpu_translate(struct sim_cpu *cpu, uint64_t va, bool 
 	uint64_t vpn = va >> 12;
 	struct sim_tlb_entry *e = &cpu->tlb[vpn & (SIM_TLB_ENTRIES - 1)];
 
-	if (e->tag == (((uint64_t)cpu->asid << 36) | vpn) + 1 && (!write || e->writable)) {
+	if (va < SIM_USER_LIMIT && e->tag == (((uint64_t)cpu->asid << 36) | vpn) + 1 &&
+	    (!write || e->writable)) {
 		cpu->tlb_hits++;
 		return e->data + (va & 0xfff);
 	}

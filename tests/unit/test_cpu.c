@@ -213,6 +213,37 @@ TEST(asid_tags_and_conflicts)
 	CHECK_EQ(cpu.walks, 4);
 }
 
+/*
+ * The TLB tag holds 36 bits of page number under the asid, so an address
+ * above the user half (bit 48 set) once hit the entry of the same page
+ * number in asid|1: process 2 read process 3's page, and process 3 wrote
+ * its own page through an address that must fault (found by fuzz_replay,
+ * tests/fuzz/crashes/replay-crash-3fb4e8ac0918).
+ */
+TEST(addresses_above_user_never_hit_the_tlb)
+{
+	enum sim_fault f;
+	uint64_t r2, r3, d3, alias = (1ull << 48) | 0x8000;
+
+	reset();
+	r2 = new_frame();
+	r3 = new_frame();
+	d3 = new_frame();
+	map(r3, 0x8000, d3, PTE_P | PTE_U | PTE_W);
+	sim_cpu_switch(&cpu, r3, 3);
+	CHECK(xlate(0x8000, true, &f) == ram + d3);            /* fills the TLB, writable */
+	CHECK(xlate(alias, true, &f) == NULL);
+	CHECK_EQ(f, SIM_FAULT_NOT_PRESENT);
+	CHECK(xlate(alias, false, &f) == NULL);
+	sim_cpu_switch(&cpu, r2, 2);                            /* asid 2 | bit 36 = asid 3 */
+	CHECK(xlate(alias, false, &f) == NULL);
+	CHECK_EQ(f, SIM_FAULT_NOT_PRESENT);
+	CHECK(xlate((1ull << 47) | 0x8000, false, &f) == NULL);
+	CHECK(xlate(~0ull & ~0xfffull, false, &f) == NULL);
+	sim_cpu_switch(&cpu, r3, 3);
+	CHECK(xlate(0x8000, false, &f) == ram + d3);            /* the real page still hits */
+}
+
 TEST(flushes)
 {
 	enum sim_fault f;
@@ -315,6 +346,7 @@ int main(void)
 	RUN(write_after_read_walks_again_to_set_dirty);
 	RUN(faults);
 	RUN(asid_tags_and_conflicts);
+	RUN(addresses_above_user_never_hit_the_tlb);
 	RUN(flushes);
 	RUN(verify_tlb_catches_stale_entries);
 	free(ram);
