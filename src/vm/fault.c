@@ -141,9 +141,9 @@ static enum vm_err fault_map_anon(struct vm_map *map, vaddr_t va, struct vm_anon
  * knows it will copy, and once more just before the reservations: a page
  * is 64 lines and the CPU keeps only a dozen or so misses in flight, so
  * the first burst cannot take them all.  The destination is asked for,
- * for writing, as soon as its frame is allocated (before the rest is
- * reserved).  Together these take
- * about a quarter off the copy-on-write fault and a third off zero-fill
+ * for writing, as soon as its frame is allocated, which fault_reserve
+ * does before the slab reservations.  Together these take about a
+ * quarter off the copy-on-write fault and a third off zero-fill
  * (bench_fault); any one alone gains little, as the copy then waits for
  * the rest.
  */
