@@ -11,8 +11,9 @@
  * of them, and retires slots it still holds.  Misuse (freeing a free or
  * retired slot, retiring a free one) is an invariant failure: VM_ASSERT.
  *
- * Costs: about 1.16 bits of metadata per slot (bench_swap_alloc, 256 MiB); allocation, free and the
- * queries are O(log n) in the device size.  See swap_alloc.c.
+ * Costs: about 1.16 bits of metadata per slot (bench_swap_alloc, 256 MiB);
+ * allocation, free and the queries are O(log n) in the device size.  See
+ * swap_alloc.c.
  */
 #ifndef MVM_VM_SWAP_ALLOC_H
 #define MVM_VM_SWAP_ALLOC_H
