@@ -33,18 +33,26 @@
 #include "sim/sim.h"
 #include "sim/trace.h"
 
-/* Boots S with RAM bytes of memory and failure injection disarmed. */
-static inline void h_boot(struct sim *s, uint64_t ram)
+/* Boots S as CFG says, with allocation-failure injection disarmed; a
+ * machine that does not boot ends the test program (exit 2). */
+static inline void h_boot_config(struct sim *s, const struct sim_config *cfg)
 {
-	struct sim_config cfg = {.ram_bytes = ram};
 	char err[256];
 
 	sim_port_fail_nth(SIM_SITE_ANY, 0);
-	if (!sim_boot(s, &cfg, err, sizeof err)) {
+	if (!sim_boot(s, cfg, err, sizeof err)) {
 		fprintf(stderr, "sim_boot: %s\n", err);
 		exit(2);
 	}
 	s->report = stderr; /* keep `stat` and `vmdump` off the test's stdout */
+}
+
+/* Boots S with RAM bytes of memory and nothing else. */
+static inline void h_boot(struct sim *s, uint64_t ram)
+{
+	struct sim_config cfg = {.ram_bytes = ram};
+
+	h_boot_config(s, &cfg);
 }
 
 /* Output lines of EVENTS as one string (static buffer, next call reuses it). */

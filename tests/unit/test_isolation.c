@@ -47,16 +47,10 @@ static void shutdown(void)
 static void boot(uint64_t ram, uint64_t swap)
 {
 	struct sim_config cfg = {.ram_bytes = ram};
-	char err[256];
 
 	shutdown();
 	cfg.dev.swap_bytes = swap;
-	sim_port_fail_nth(SIM_SITE_ANY, 0);
-	if (!sim_boot(&sim, &cfg, err, sizeof err)) {
-		fprintf(stderr, "sim_boot: %s\n", err);
-		exit(2);
-	}
-	sim.report = stderr;
+	h_boot_config(&sim, &cfg);
 	booted = true;
 }
 

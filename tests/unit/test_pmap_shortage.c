@@ -38,16 +38,10 @@ static struct sim sim;
 static void boot(uint64_t ram, uint64_t swap, uint64_t op_cost)
 {
 	struct sim_config cfg = {.ram_bytes = ram};
-	char err[256];
 
 	cfg.dev.swap_bytes = swap;
 	cfg.dev.op_cost_ns = op_cost;
-	sim_port_fail_nth(SIM_SITE_ANY, 0);
-	if (!sim_boot(&sim, &cfg, err, sizeof err)) {
-		fprintf(stderr, "sim_boot: %s\n", err);
-		exit(2);
-	}
-	sim.report = stderr;
+	h_boot_config(&sim, &cfg);
 }
 
 static struct pmap *pm_of(uint64_t pid)

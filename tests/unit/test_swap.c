@@ -23,18 +23,13 @@ static void boot(uint64_t ram, uint64_t swap, const char *inject)
 	struct sim_config cfg = {.ram_bytes = ram};
 	char err[256];
 
-	sim_port_fail_nth(SIM_SITE_ANY, 0);
 	sim_dev_config_defaults(&cfg.dev);
 	cfg.dev.swap_bytes = swap;
 	if (inject != NULL && !inject_parse(&cfg.inject, inject, err, sizeof err)) {
 		fprintf(stderr, "inject: %s\n", err);
 		exit(2);
 	}
-	if (!sim_boot(&s, &cfg, err, sizeof err)) {
-		fprintf(stderr, "sim_boot: %s\n", err);
-		exit(2);
-	}
-	s.report = stderr;
+	h_boot_config(&s, &cfg);
 }
 
 /* The anon process 1 holds at VA. */
