@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "demo.h"
+#include "demo/demo.h"
 
 static const struct demo_scenario scenarios[] = {
 	{"basic", "a forking server in miniature: copy-on-write, sharing, merging", demo_basic},

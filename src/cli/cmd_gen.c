@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "sim/gen.h"
+#include "gen/gen.h"
 
 static void gen_random_options(int argc, char **argv, struct gen_random_params *p)
 {

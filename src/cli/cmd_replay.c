@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "sim/inject.h"
 #include "sim/replay.h"
+#include "model/verify.h"
 
 /* --swap, --swap-file, --swap-seek, --swap-rate, --op-cost, --inject at ARGV[*I]. */
 static bool device_option(int argc, char **argv, int *i, const char *cmd, struct replay_opts *o)
@@ -109,7 +110,7 @@ int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opt
 			if (!cli_parse_number(v, &o->check_every))
 				cli_usage_error(cmd, "--check-every: \"%s\" is not a number", v);
 		} else if (strcmp(argv[i], "--verify") == 0) {
-			o->verify = true;
+			o->oracle = &model_oracle;
 		} else if (strcmp(argv[i], "--stat") == 0) {
 			o->stats = stderr;
 		} else if (strcmp(argv[i], "-v") == 0) {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "sim/gen_fork_server.h"
+#include "gen/gen_fork_server.h"
 
 #define FS_MAX_COUNT 100000000ull   /* forks: far beyond any useful run */
 #define FS_MAX_PAGES 65536ull       /* pages per child or server step */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "sim/gen_fragmentation.h"
+#include "gen/gen_fragmentation.h"
 
 static void take_number(const char *opt, const char *v, uint64_t *out)
 {

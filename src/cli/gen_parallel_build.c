@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "sim/gen_parallel_build.h"
+#include "gen/gen_parallel_build.h"
 
 /* A count option NAME at ARGV[*I] into *OUT, within [LO, HI]. */
 static bool take_count(int argc, char **argv, int *i, const char *name, unsigned lo, unsigned hi,

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "sim/gen_translator.h"
+#include "gen/gen_translator.h"
 
 /* A count option NAME at ARGV[*I] into *OUT, within [LO, HI]. */
 static bool take_count(int argc, char **argv, int *i, const char *name, uint64_t lo, uint64_t hi,

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "sim/gen_vm_test.h"
+#include "gen/gen_vm_test.h"
 
 #define VT_MAX_ROUNDS 10000000ull
 

@@ -35,8 +35,8 @@
 #include "dev.h"
 #include "mvm/port.h"
 #include "mvm/vm.h"
-#include "trace.h"
-#include "trace_hash.h"
+#include "trace/trace.h"
+#include "trace/trace_hash.h"
 
 /* The largest host file: 2^63 - 1 bytes (Linux's MAX_LFS_FILESIZE). */
 #define FILES_SIZE_MAX ((uint64_t)INT64_MAX)

@@ -7,13 +7,9 @@
  * earlier output: bad input flushes what was printed before reporting
  * `FILE:LINE: message` and exiting 2.
  *
- * With --verify every admitted operation also runs through the reference
- * model, and the two outputs must agree: the same lines, except that
- * `map` blocks are compared page by page (their entry counts may differ;
- * the consistency checker is what holds mvm's maps to the minimum).
- * When mvm kills a process for want of memory, the model is
- * told; when the kill cut a data operation short, the model replays only
- * the part that completed, so shared memory stays comparable.
+ * With --verify every admitted operation's events also go to an
+ * independent oracle (the reference model, src/model/verify.c), which
+ * must agree; when the system kills a process, the oracle is told.
  */
 #include "replay.h"
 
@@ -21,17 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
 #include "sim.h"
-#include "trace.h"
+#include "trace/trace.h"
 
 struct replay {
 	const struct replay_opts *opts;
 	struct trace_reader *reader;
 	struct trace_pids *pids;
-	struct model *model;
+	void *oracle;                 /* the oracle's state, if --verify */
 	struct sim sim;
-	struct trace_events got, want;
+	struct trace_events got;
 	uint64_t admitted;
 	FILE *out;
 };
@@ -59,104 +54,31 @@ static void print_events(const struct trace_events *e, FILE *out)
 		trace_event_format(&e->ev[i], out);
 }
 
-/* The system's kills: the process table and the model learn of them. */
+/* The system's kills: the process table and the oracle learn of them. */
 static void note_kills(struct replay *r, const struct trace_op *op, const struct sim_result *res)
 {
 	for (size_t i = 0; i < r->got.n; i++) {
 		if (r->got.ev[i].kind != TEV_KILLED)
 			continue;
 		trace_pids_killed(r->pids, r->got.ev[i].pid);
-		if (r->model != NULL && r->got.ev[i].pid != op->pid)
-			model_kill(r->model, r->got.ev[i].pid);
+		if (r->oracle != NULL && r->got.ev[i].pid != op->pid)
+			r->opts->oracle->killed(r->oracle, r->got.ev[i].pid);
 	}
 	/* A fork that killed its parent created no child. */
 	if (res->killed_self && op->kind == TRACE_FORK)
 		trace_pids_killed(r->pids, op->child);
 }
 
-/* Compares the runs of MAP events at *I and *J; advances both. */
-static bool compare_maps(const struct trace_events *a, size_t *i, const struct trace_events *b,
-			 size_t *j, char *why, size_t whylen)
-{
-	size_t i0 = *i, j0 = *j;
-
-	while (*i < a->n && a->ev[*i].kind == TEV_MAP)
-		(*i)++;
-	while (*j < b->n && b->ev[*j].kind == TEV_MAP)
-		(*j)++;
-	return trace_maps_compare(a->ev + i0, *i - i0, b->ev + j0, *j - j0, why, whylen);
-}
-
-/* Whether mvm's events (kills aside) say what the model's say. */
-static bool events_agree(const struct trace_events *got, const struct trace_events *want,
-			 char *why, size_t whylen)
-{
-	size_t i = 0, j = 0;
-
-	snprintf(why, whylen, "the outputs differ");
-	for (;;) {
-		while (i < got->n && got->ev[i].kind == TEV_KILLED)
-			i++;
-		if (i == got->n || j == want->n)
-			return i == got->n && j == want->n;
-		if (got->ev[i].kind == TEV_MAP && want->ev[j].kind == TEV_MAP) {
-			if (!compare_maps(got, &i, want, &j, why, whylen))
-				return false;
-			continue;
-		}
-		if (!trace_event_equal(&got->ev[i], &want->ev[j]))
-			return false;
-		i++, j++;
-	}
-}
-
-static int verify_failed(struct replay *r, const struct trace_op *op, const char *why)
-{
-	fflush(r->out);
-	fprintf(stderr, "%s:%" PRIu64 ": verify: mvm and the reference model disagree (%s) on: ",
-		trace_reader_name(r->reader), op->line, why);
-	trace_format_op(op, stderr);
-	fprintf(stderr, "  mvm said:\n");
-	for (size_t i = 0; i < r->got.n; i++) {
-		fputs("    ", stderr);
-		trace_event_format(&r->got.ev[i], stderr);
-	}
-	fprintf(stderr, "  the model said:\n");
-	for (size_t i = 0; i < r->want.n; i++) {
-		fputs("    ", stderr);
-		trace_event_format(&r->want.ev[i], stderr);
-	}
-	return REPLAY_FAILED;
-}
-
-/* Operations that may stop part way, having taken effect up to there. */
-static bool is_data_op(const struct trace_op *op)
-{
-	return op->kind == TRACE_WRITE || op->kind == TRACE_TOUCH || op->kind == TRACE_READ ||
-	       op->kind == TRACE_PWRITE;
-}
-
 static int verify_op(struct replay *r, const struct trace_op *op, const struct sim_result *res)
 {
-	char why[256];
+	const struct replay_oracle *o = r->opts->oracle;
 
-	trace_events_clear(&r->want);
-	if (res->killed_self) {
-		/* The model does only what mvm completed, then loses P too. */
-		if (is_data_op(op) && res->done_bytes > 0) {
-			struct trace_op part = *op;
-
-			part.len = res->done_bytes;
-			model_apply(r->model, &part, &r->want);
-		}
-		if (op->kind != TRACE_SPAWN)
-			model_kill(r->model, op->pid);
+	if (o->agree(r->oracle, op, &r->got, res->killed_self, res->done_bytes))
 		return REPLAY_OK;
-	}
-	model_apply(r->model, op, &r->want);
-	if (!events_agree(&r->got, &r->want, why, sizeof why))
-		return verify_failed(r, op, why);
-	return REPLAY_OK;
+	fflush(r->out);
+	fprintf(stderr, "%s:%" PRIu64 ": ", trace_reader_name(r->reader), op->line);
+	o->report(r->oracle, op, &r->got, stderr);
+	return REPLAY_FAILED;
 }
 
 static int run_check(struct replay *r, const struct trace_op *op, const char *why_given)
@@ -190,7 +112,7 @@ static int replay_op(struct replay *r, const struct trace_op *op)
 	sim_exec(&r->sim, op, &r->got, &res);
 	note_kills(r, op, &res);
 	print_events(&r->got, r->out);
-	if (r->model != NULL)
+	if (r->oracle != NULL)
 		status = verify_op(r, op, &res);
 	if (status == REPLAY_OK && res.failed_check)
 		status = run_check(r, op, res.why);
@@ -247,7 +169,7 @@ int replay_run_reader(struct trace_reader *reader, const struct replay_opts *o)
 	}
 	r.sim.report = r.out;
 	r.pids = trace_pids_create();
-	r.model = o->verify ? model_create() : NULL;
+	r.oracle = o->oracle != NULL ? o->oracle->create() : NULL;
 	status = replay_loop(&r);
 	if (o->sample != NULL)
 		o->sample(o->sample_arg, &r.sim, r.admitted, true);
@@ -256,11 +178,10 @@ int replay_run_reader(struct trace_reader *reader, const struct replay_opts *o)
 	if (o->stats != NULL)
 		sim_report_stat(&r.sim, o->stats);
 	sim_shutdown(&r.sim);
-	if (r.model != NULL)
-		model_destroy(r.model);
+	if (r.oracle != NULL)
+		o->oracle->destroy(r.oracle);
 	trace_pids_destroy(r.pids);
 	trace_events_free(&r.got);
-	trace_events_free(&r.want);
 	trace_reader_close(r.reader);
 	return status;
 }

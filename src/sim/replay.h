@@ -13,10 +13,30 @@
 #include "inject.h"
 
 struct sim;
+struct trace_events;
+struct trace_op;
+
+/*
+ * An independent oracle that checks every admitted operation's events
+ * (--verify): src/model/verify.c provides the reference model as one.
+ * AGREE is told how the operation ended (KILLED_SELF: the system ended
+ * its process after DONE_BYTES of a data operation); after a disagreement
+ * REPORT writes what each side said to ERR (after the caller's
+ * "FILE:LINE: ").
+ */
+struct replay_oracle {
+	void *(*create)(void);
+	void (*destroy)(void *state);
+	bool (*agree)(void *state, const struct trace_op *op, const struct trace_events *got,
+		      bool killed_self, uint64_t done_bytes);
+	void (*report)(void *state, const struct trace_op *op, const struct trace_events *got,
+		       FILE *err);
+	void (*killed)(void *state, uint64_t pid);   /* the system ended PID */
+};
 
 struct replay_opts {
 	uint64_t ram_bytes;     /* --ram */
-	bool verify;            /* --verify: check every output against the model */
+	const struct replay_oracle *oracle;  /* --verify: check every output against it */
 	uint64_t check_every;   /* --check-every N (0: only `check` lines) */
 	int verbose;            /* -v */
 	FILE *stats;            /* if set, the `stat` report goes here at the end */
@@ -34,7 +54,7 @@ struct replay_opts {
 
 /* Exit statuses. */
 #define REPLAY_OK 0
-#define REPLAY_FAILED 1   /* a check or the model found a disagreement */
+#define REPLAY_FAILED 1   /* a check or the oracle found a disagreement */
 #define REPLAY_BAD_INPUT 2
 
 void replay_opts_defaults(struct replay_opts *o);

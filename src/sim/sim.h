@@ -23,9 +23,8 @@
 #include "dev.h"
 #include "files.h"
 #include "inject.h"
-#include "model.h"
-#include "trace.h"
-#include "trace_hash.h"
+#include "trace/trace.h"
+#include "trace/trace_hash.h"
 
 struct vm_map;
 

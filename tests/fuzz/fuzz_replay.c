@@ -67,7 +67,8 @@
 #include "mvm/vm_types.h"
 #include "sim/inject.h"
 #include "sim/replay.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
+#include "model/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -288,7 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	replay_opts_defaults(&o);
 	o.ram_bytes = 256u << 10;
 	o.dev.swap_bytes = 1u << 20;
-	o.verify = true;
+	o.oracle = &model_oracle;
 	o.check_every = 1;
 	o.out = null_out();
 	if (size >= hlen && memcmp(buf, FUZZ_HEADER, hlen) == 0) {
@@ -299,7 +300,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (injected_events(&o.inject, INJECT_FILE_WRITE) > FUZZ_MAX_FILE_WRITE_ERRORS)
 		return drop("more file-write failures than FUZZ_MAX_FILE_WRITE_ERRORS");
-	o.verify = injected_events(&o.inject, INJECT_FILE_READ) == 0;
+	o.oracle = injected_events(&o.inject, INJECT_FILE_READ) == 0 ? &model_oracle : NULL;
 	why = trace_out_of_bounds(buf, size, injects_alloc(&o.inject));
 	if (why != NULL)
 		return drop(why);

@@ -27,11 +27,11 @@
 #include "check.h"
 #include "mvm/vm.h"
 #include "mvm/vm_kmem.h"
-#include "sim/model.h"
+#include "model/model.h"
 #include "sim/port_sim.h"
 #include "sim/replay.h"
 #include "sim/sim.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 /* Boots S as CFG says, with allocation-failure injection disarmed; a
  * machine that does not boot ends the test program (exit 2). */

@@ -23,9 +23,9 @@
  */
 #include <time.h>
 
-#include "sim/frag.h"
-#include "sim/gen.h"
-#include "sim/gen_fragmentation.h"
+#include "model/frag.h"
+#include "gen/gen.h"
+#include "gen/gen_fragmentation.h"
 #include "sim_helpers.h"
 #include "vm/amap.h"
 #include "vm/map.h"

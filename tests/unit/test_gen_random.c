@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "sim/gen.h"
-#include "sim/model.h"
-#include "sim/trace.h"
+#include "gen/gen.h"
+#include "model/model.h"
+#include "trace/trace.h"
 
 #define SEEDS 200
 #define MAX_PIDS 64

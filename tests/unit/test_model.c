@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "sim/model.h"
-#include "sim/trace.h"
+#include "model/model.h"
+#include "trace/trace.h"
 
 #define PG 4096u
 

@@ -26,6 +26,7 @@
 #include "mvm/pmap.h"
 #include "sim/inject.h"
 #include "vm/pagedaemon.h"
+#include "model/verify.h"
 
 #define B 0x100000000000ull
 #define KB4 4096ull
@@ -324,7 +325,7 @@ static int replay(const char *text, uint64_t ram, const char *inject, struct see
 	replay_opts_defaults(&o);
 	o.ram_bytes = ram;
 	o.dev.swap_bytes = 0;
-	o.verify = true;
+	o.oracle = &model_oracle;
 	o.check_every = 1;
 	o.sample = seen_hook;
 	o.sample_arg = w;

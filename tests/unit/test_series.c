@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "sim/series.h"
+#include "report/series.h"
 
 static const char *const names[] = {"ops", "swap_inuse"};
 

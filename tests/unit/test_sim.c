@@ -16,6 +16,7 @@
 #include "sim_helpers.h"
 #include "mvm/pmap.h"
 #include "vm/map.h"
+#include "model/verify.h"
 
 #define B 0x100000000000ull
 #define PG 4096ull
@@ -194,7 +195,7 @@ static struct replay_opts verify_opts(uint64_t ram)
 	replay_opts_defaults(&o);
 	o.ram_bytes = ram;
 	o.dev.swap_bytes = 0; /* these tests are about the OOM killer */
-	o.verify = true;
+	o.oracle = &model_oracle;
 	o.check_every = 1;
 	return o;
 }

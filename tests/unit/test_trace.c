@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 static struct trace_op op;
 static char err[512];

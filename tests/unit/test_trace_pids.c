@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 static struct trace_pids *pids;
 static char err[200];

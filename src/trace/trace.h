@@ -176,6 +176,16 @@ struct trace_event {
 };
 
 /* Prints EV as one output line with newline, exactly as the spec says. */
+/* A growable list of events. */
+struct trace_events {
+	struct trace_event *ev;
+	size_t n, cap;
+};
+void trace_events_clear(struct trace_events *e);
+/* Appends a zeroed event and returns it (aborts on host OOM). */
+struct trace_event *trace_events_push(struct trace_events *e);
+void trace_events_free(struct trace_events *e);
+
 void trace_event_format(const struct trace_event *ev, FILE *out);
 size_t trace_event_format_buf(const struct trace_event *ev, char *buf, size_t cap);
 

@@ -24,7 +24,7 @@
 #include "demo.h"
 #include "demo_run.h"
 #include "mvm/vm_page.h"
-#include "sim/gen_fork_server.h"
+#include "gen/gen_fork_server.h"
 #include "sim/sim.h"
 
 enum { COL_OPS, COL_SWAP, COL_OWNED, COL_SERVER, COL_PROCS, COL_ANON_FRAMES, NCOLS };

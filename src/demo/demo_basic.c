@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "demo.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
+#include "model/verify.h"
 
 #define DEMO_HEAP 0x100000000000ull
 #define DEMO_SHARED 0x100001000000ull
@@ -79,7 +80,7 @@ int demo_basic(struct demo_ctx *ctx)
 
 	if (text == NULL)
 		return 1;
-	o.verify = true;
+	o.oracle = &model_oracle;
 	o.check_every = 1;
 	o.out = ctx->out;
 	reader = trace_reader_from_buffer("demo-basic", text, len);

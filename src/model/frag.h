@@ -44,8 +44,8 @@
 #include <stdint.h>
 
 #include "mvm/vm.h"
-#include "trace.h"
-#include "trace_hash.h"
+#include "trace/trace.h"
+#include "trace/trace_hash.h"
 
 struct sim;
 

@@ -23,7 +23,7 @@
 #include "demo.h"
 #include "demo_run.h"
 #include "mvm/vm_page.h"
-#include "sim/gen_vm_test.h"
+#include "gen/gen_vm_test.h"
 #include "sim/sim.h"
 
 enum { COL_OPS, COL_SWAP, COL_OWNED, COL_PROCS, COL_ANON_FRAMES, NCOLS };

@@ -20,19 +20,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "trace.h"
+#include "trace/trace.h"
 
 struct model;
-
-/* A growable list of events. */
-struct trace_events {
-	struct trace_event *ev;
-	size_t n, cap;
-};
-void trace_events_clear(struct trace_events *e);
-/* Appends a zeroed event and returns it (aborts on host OOM). */
-struct trace_event *trace_events_push(struct trace_events *e);
-void trace_events_free(struct trace_events *e);
 
 struct model *model_create(void);
 void model_destroy(struct model *m);

@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "sim/sim.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 #include "vm/anon.h"
 #include "vm/map.h"
 #include "vm/object.h"

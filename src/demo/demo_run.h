@@ -41,7 +41,7 @@
 
 #include "demo.h"
 #include "sim/replay.h"
-#include "sim/series.h"
+#include "report/series.h"
 
 struct sim;
 struct demo_run;

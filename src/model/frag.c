@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "sim/sim.h"
 #include "vm/amap.h"
 #include "vm/map.h"
 #include "vm/map_tree.h"

@@ -104,31 +104,6 @@ static void *xrealloc(void *old, size_t n)
 	return p;
 }
 
-/* ---- event lists (declared in model.h) ---- */
-
-void trace_events_clear(struct trace_events *e)
-{
-	e->n = 0;
-}
-
-struct trace_event *trace_events_push(struct trace_events *e)
-{
-	if (e->n == e->cap) {
-		e->cap = e->cap ? 2 * e->cap : 16;
-		e->ev = xrealloc(e->ev, e->cap * sizeof *e->ev);
-	}
-	struct trace_event *ev = &e->ev[e->n++];
-	memset(ev, 0, sizeof *ev);
-	return ev;
-}
-
-void trace_events_free(struct trace_events *e)
-{
-	free(e->ev);
-	e->ev = NULL;
-	e->n = e->cap = 0;
-}
-
 /*
  * ---- a dictionary from 64-bit keys to non-NULL pointers ----
  *

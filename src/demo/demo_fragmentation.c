@@ -29,10 +29,11 @@
 
 #include "demo.h"
 #include "demo_run.h"
-#include "sim/frag.h"
-#include "sim/gen_fragmentation.h"
+#include "model/frag.h"
+#include "gen/gen_fragmentation.h"
 #include "sim/sim.h"
 #include "vm/map.h"
+#include "model/verify.h"
 
 #define SERVER_PID 1
 
@@ -234,7 +235,7 @@ int demo_fragmentation(struct demo_ctx *ctx)
 
 	demo_run_init(&run, ctx, "fragmentation", columns, NCOLS);
 	frag_params(ctx, &p);
-	run.opts.verify = true;
+	run.opts.oracle = &model_oracle;
 	/* The checker (invariant 5 among the rest) after every operation in
 	 * quick runs, every 10th in the long one, where a check of the whole
 	 * machine would cost ten times the replay; frag_measure's own check

@@ -28,9 +28,10 @@
 #include "demo_run.h"
 #include "mvm/pmap.h"
 #include "mvm/vm_page.h"
-#include "sim/gen_parallel_build.h"
+#include "gen/gen_parallel_build.h"
 #include "sim/sim.h"
 #include "vm/pagedaemon.h"
+#include "model/verify.h"
 
 /*
  * The machine: RAM that holds the build's data and the tables it needs
@@ -228,7 +229,7 @@ int demo_parallel_build(struct demo_ctx *ctx)
 	run.opts.ram_bytes = ctx->quick ? PB_RAM_QUICK : PB_RAM_FULL;
 	run.opts.dev.swap_bytes = 0;
 	run.opts.dev.op_cost_ns = PB_OP_COST_NS;
-	run.opts.verify = true;
+	run.opts.oracle = &model_oracle;
 	run.opts.check_every = ctx->quick ? 1 : 64;
 	run.sample = sample;
 	run.sample_every = 1; /* exact peaks */

@@ -538,3 +538,32 @@ bool trace_maps_compare(const struct trace_event *a, size_t na,
 	}
 	return true;
 }
+
+/* ---- event lists (declared in trace.h) ---- */
+
+void trace_events_clear(struct trace_events *e)
+{
+	e->n = 0;
+}
+
+struct trace_event *trace_events_push(struct trace_events *e)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? 2 * e->cap : 16;
+		e->ev = realloc(e->ev, e->cap * sizeof *e->ev);
+		if (e->ev == NULL) {
+			fputs("trace: out of host memory\n", stderr);
+			abort();
+		}
+	}
+	struct trace_event *ev = &e->ev[e->n++];
+	memset(ev, 0, sizeof *ev);
+	return ev;
+}
+
+void trace_events_free(struct trace_events *e)
+{
+	free(e->ev);
+	e->ev = NULL;
+	e->n = e->cap = 0;
+}

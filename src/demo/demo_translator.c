@@ -36,10 +36,11 @@
 #include "demo.h"
 #include "demo_run.h"
 #include "mvm/vm_page.h"
-#include "sim/gen_translator.h"
+#include "gen/gen_translator.h"
 #include "sim/sim.h"
 #include "vm/file.h"
 #include "vm/swap.h"
+#include "model/verify.h"
 
 enum {
 	COL_OPS,
@@ -207,7 +208,7 @@ int demo_translator(struct demo_ctx *ctx)
 	translator_params(ctx, &p);
 	demo_run_init(&run, ctx, "translator", columns, NCOLS);
 	run.opts.ram_bytes = gen_translator_ram(&p);
-	run.opts.verify = true;
+	run.opts.oracle = &model_oracle;
 	if (ctx->quick && run.opts.check_every == 0)
 		run.opts.check_every = 1;
 	run.sample = sample;
