@@ -49,7 +49,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 #include "vm/file.h"
 #include "vm/object.h"
 

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
-#include "sim/gen.h"
+#include "gen/gen.h"
 #include "sim/replay.h"
 
 #define TOUCH_OPS 5000000ull

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 static double now(void)
 {

@@ -36,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/trace_hash.h"
+#include "trace/trace_hash.h"
 
 struct worker {
 	uint64_t pid;   /* trace process id */

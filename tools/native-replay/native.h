@@ -27,8 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "sim/gen.h"
-#include "sim/trace.h"
+#include "gen/gen.h"
+#include "trace/trace.h"
 
 #define NATIVE_WINDOW_BASE GEN_WINDOW_BASE
 #define NATIVE_WINDOW_END (GEN_WINDOW_BASE + GEN_WINDOW_SIZE)

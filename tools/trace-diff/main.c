@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 struct item {
 	bool is_maps;
