@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The core builds freestanding: every file of src/vm and src/pmap compiles
+# The core builds freestanding: every file of src/vm, src/pmap and src/check
+# (the invariant checker any host runs) compiles
 # with -ffreestanding against the compiler's own headers only (-nostdinc),
 # and the linked core needs nothing from outside but the four memory
 # functions a freestanding compiler may call and the port interface.
@@ -11,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 inc=$("$cc" -print-file-name=include)
 objs=()
-for f in "$src"/src/vm/*.c "$src"/src/pmap/*.c; do
+for f in "$src"/src/vm/*.c "$src"/src/pmap/*.c "$src"/src/check/*.c; do
 	o="$tmp/$(basename "$(dirname "$f")")_$(basename "$f" .c).o"
 	"$cc" -std=c11 -O2 -ffreestanding -fno-builtin -nostdinc -isystem "$inc" \
 		-I"$src/include" -I"$src/src" -Wall -Wextra -Werror -c "$f" -o "$o"

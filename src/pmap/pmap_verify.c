@@ -24,74 +24,16 @@
  */
 #include "pmap_impl.h"
 
-/* ---------------------------------------------------------------- */
-/* Reason formatting                                                */
-
-struct pmap_why {
-	char *buf;
-	size_t len, pos;
-};
-
-static void pmap_why_putc(struct pmap_why *w, char c)
-{
-	if (w->pos + 1 < w->len)
-		w->buf[w->pos++] = c;
-}
-
-static void pmap_why_num(struct pmap_why *w, uint64_t v, unsigned base)
-{
-	char digits[24];
-	int n = 0;
-
-	if (base == 16) {
-		pmap_why_putc(w, '0');
-		pmap_why_putc(w, 'x');
-	}
-	do {
-		digits[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v != 0);
-	while (n > 0)
-		pmap_why_putc(w, digits[--n]);
-}
-
-static void pmap_why_conv(struct pmap_why *w, char conv, va_list *ap)
-{
-	const char *s;
-
-	switch (conv) {
-	case 's':
-		for (s = va_arg(*ap, const char *); *s != '\0'; s++)
-			pmap_why_putc(w, *s);
-		break;
-	case 'u':
-		pmap_why_num(w, va_arg(*ap, uint64_t), 10);
-		break;
-	case 'x':
-		pmap_why_num(w, va_arg(*ap, uint64_t), 16);
-		break;
-	default:
-		pmap_why_putc(w, conv);
-		break;
-	}
-}
+#include "mvm/why.h"
 
 /* Writes the reason; returns false so that callers can "return pmap_fail(...)". */
 static bool pmap_fail(char *why, size_t whylen, const char *fmt, ...)
 {
-	struct pmap_why w = { why, whylen, 0 };
 	va_list ap;
 
 	va_start(ap, fmt);
-	for (; *fmt != '\0'; fmt++) {
-		if (*fmt != '%' || fmt[1] == '\0')
-			pmap_why_putc(&w, *fmt);
-		else
-			pmap_why_conv(&w, *++fmt, &ap);
-	}
+	vm_vwhyf(why, whylen, fmt, ap);
 	va_end(ap);
-	if (whylen > 0)
-		why[w.pos] = '\0';
 	return false;
 }
 
