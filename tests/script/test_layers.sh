@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test_layers.sh MVM SOURCE_DIR BUILD_DIR
+#
+# Calls go down (DESIGN.md, "Layers"): each folder of src/ may include
+# the headers of the folders below it and no others.  The picture, lowest
+# first:
+#
+#   core   vm, pmap, check  (and include/mvm, the public headers)
+#   trace                   the trace language, which needs nothing
+#   sim                     a host of the core: core, trace
+#   model, gen, report      above the machine
+#   demo                    the scenarios: all of the above
+#   cli                     the program: everything
+#
+# A quoted #include "DIR/..." from a folder not allowed DIR fails the test,
+# naming the file and line.
+. "$(dirname "$0")/lib.sh"
+src=$2
+
+declare -A allowed=(
+	[vm]="mvm vm pmap"
+	[pmap]="mvm vm pmap"
+	[check]="mvm vm pmap check"
+	[trace]="trace"
+	[sim]="mvm vm pmap check trace sim"
+	[model]="mvm vm pmap check trace sim model"
+	[gen]="trace gen"
+	[report]="mvm vm pmap check trace sim report"
+	[demo]="mvm vm pmap check trace sim model gen report demo"
+	[cli]="mvm vm pmap check trace sim model gen report demo cli"
+)
+
+for dir in "$src"/src/*/; do
+	layer=$(basename "$dir")
+	if [ -z "${allowed[$layer]+set}" ]; then
+		say_fail "src/$layer is a folder the layer picture does not know"
+		continue
+	fi
+	while IFS=: read -r file line inc; do
+		target=${inc#*\"}
+		target=${target%%\"*}
+		case $target in
+		*/*) ;;
+		*) continue ;;    # a header of the same folder
+		esac
+		top=${target%%/*}
+		case " ${allowed[$layer]} " in
+		*" $top "*) ;;
+		*) say_fail "${file#"$src"/}:$line: src/$layer includes \"$target\", above it" ;;
+		esac
+	done < <(grep -n '^#include "' "$dir"*.[ch] /dev/null)
+done
+[ $fail = 0 ] && echo "layers: every include in src/ goes down"
+exit $fail
