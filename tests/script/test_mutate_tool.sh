@@ -104,7 +104,7 @@ exit 0
 EOF
 export FIX_ROOT=$root FIX_LOG=$tmp/applied
 : > "$tmp/eq.txt"
-mutate --test-cmd "sh $tmp/fake.sh" --timeout 0.3 > "$tmp/run1" 2>&1 ||
+mutate --test-cmd "sh $tmp/fake.sh" --timeout 1 > "$tmp/run1" 2>&1 ||
 	say_fail "the run failed: $(tail -3 "$tmp/run1")"
 
 [ "$(wc -l < "$tmp/applied")" = 19 ] || say_fail "ran $(wc -l < "$tmp/applied") mutants, want 19"
@@ -125,7 +125,7 @@ tail -n +2 "$tmp/r.csv" | awk -F, '{
 	say_fail "results: $(head -3 "$tmp/bad")"
 
 # Resumable: nothing left to do.
-mutate --test-cmd "sh $tmp/fake.sh" --timeout 0.3 > "$tmp/run2" 2>&1
+mutate --test-cmd "sh $tmp/fake.sh" --timeout 1 > "$tmp/run2" 2>&1
 grep -q '19 mutants chosen of 19; 0 to run' "$tmp/run2" ||
 	say_fail "second run: $(head -1 "$tmp/run2")"
 
@@ -145,17 +145,17 @@ got=$(grep '^all ' "$tmp/sum" | tr -d '[],%' | tr -s ' ')
 # --ci (on three mutants, to stay fast): a timeout counts as killed, a
 # survivor fails the run unless it is on the equivalent list.
 ci='src/vm/fix.c:9:11:ror:<=,src/vm/fix.c:15:2:neg:!,src/vm/fix.c:14:2:del:-'
-mutate --ci --ids "$ci" --test-cmd "sh $tmp/fake.sh" --timeout 0.3 > "$tmp/ci1" 2>&1 &&
+mutate --ci --ids "$ci" --test-cmd "sh $tmp/fake.sh" --timeout 1 > "$tmp/ci1" 2>&1 &&
 	say_fail "--ci passed with an unexplained survivor"
 grep -q '^  src/vm/fix.c:14:2:del:-' "$tmp/ci1" || say_fail "--ci: $(tail -3 "$tmp/ci1")"
 echo 'src/vm/fix.c:14:2:del:- fixture' >> "$tmp/eq.txt"
-mutate --ci --ids "$ci" --test-cmd "sh $tmp/fake.sh" --timeout 0.3 > "$tmp/ci2" 2>&1 ||
+mutate --ci --ids "$ci" --test-cmd "sh $tmp/fake.sh" --timeout 1 > "$tmp/ci2" 2>&1 ||
 	say_fail "--ci failed with the survivor equivalent: $(tail -3 "$tmp/ci2")"
 
 # A changed line makes its 4 results stale: not counted, run again.
 sed -i 's/k - table/k + table/' "$root/src/vm/fix.c"
 mutate --summary | grep -q '^all  *15/19 ' || say_fail "stale results still counted"
-mutate --test-cmd "sh $tmp/fake.sh" --timeout 0.3 > "$tmp/run3" 2>&1
+mutate --test-cmd "sh $tmp/fake.sh" --timeout 1 > "$tmp/run3" 2>&1
 grep -q '; 4 to run' "$tmp/run3" || say_fail "after an edit: $(head -1 "$tmp/run3")"
 
 [ $fail = 0 ] && echo "mutate tool: population, apply and restore, results, summary, --ci: ok"
