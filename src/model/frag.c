@@ -269,7 +269,7 @@ void frag_clip_forget(struct frag_clip *c, uint64_t pid)
 
 void frag_clip_destroy(struct frag_clip *c)
 {
-	struct trace_hash_slot *slot;
+	struct check_hash_slot *slot;
 
 	if (c == NULL)
 		return;
@@ -296,7 +296,7 @@ bool frag_clip_has(const struct frag_clip *c, uint64_t pid)
 
 void frag_clip_foreach(const struct frag_clip *c, void (*fn)(void *arg, uint64_t pid), void *arg)
 {
-	struct trace_hash_slot *slot;
+	struct check_hash_slot *slot;
 
 	for (size_t i = 0; trace_hash_next(&c->procs, &i, &slot);)
 		fn(arg, slot->key);

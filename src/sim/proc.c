@@ -56,7 +56,7 @@ static struct sim_proc *proc_add(struct sim *s, uint64_t pid, struct vm_map *map
 
 uint64_t sim_ptp_never_freed(const struct sim *s)
 {
-	struct trace_hash_slot *slot;
+	struct check_hash_slot *slot;
 	uint64_t sum = 0;
 	size_t pos = 0;
 
@@ -158,7 +158,7 @@ static int pid_order(const void *a, const void *b)
 size_t sim_procs_sorted(const struct sim *s, struct sim_proc ***list)
 {
 	size_t n = trace_hash_count(&s->procs), i = 0, pos = 0;
-	struct trace_hash_slot *slot;
+	struct check_hash_slot *slot;
 
 	*list = malloc((n ? n : 1) * sizeof **list);
 	if (*list == NULL)

@@ -1,46 +1,67 @@
 /*
- * trace_hash.h - a map from 64-bit keys to 64-bit values.
+ * trace_hash.h - a map from 64-bit keys to 64-bit values, for hosted code.
  *
  * The hosted tools need many such maps: process ids to processes, pages
- * and nodes to counts in the consistency checker, pages in the model.  One
- * implementation serves them all: open addressing with linear probing,
- * backward-shift deletion (no tombstones, so long runs of insert/remove
- * never degrade it), power-of-two capacity, load kept under 1/2.  Key 0 is
- * reserved as the empty marker: callers with a real key 0 offset it.
- * Aborts on host memory exhaustion (this is simulator code, not the core).
+ * and files in the model and the simulator.  They use the core's own
+ * (src/check/check_hash.c: open addressing, backward-shift deletion, key 0
+ * reserved as the empty marker) over the host's heap; host memory
+ * exhaustion aborts here (this is simulator code, not the core).
  */
-#ifndef MVM_SIM_TRACE_HASH_H
-#define MVM_SIM_TRACE_HASH_H
+#ifndef MVM_TRACE_HASH_H
+#define MVM_TRACE_HASH_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-struct trace_hash_slot {
-	uint64_t key;   /* 0: empty */
-	uint64_t value;
-};
+#include "check/check_hash.h"
 
 struct trace_hash {
-	struct trace_hash_slot *slots;
-	size_t mask;
-	size_t used;
+	struct check_hash h;
 };
 
-void trace_hash_init(struct trace_hash *h);
-void trace_hash_free(struct trace_hash *h);
-void trace_hash_clear(struct trace_hash *h);
+/* The host heap, aborting when it is exhausted. */
+extern const struct vm_check_host trace_hash_host;
+
+static inline void trace_hash_init(struct trace_hash *h)
+{
+	check_hash_init(&h->h, &trace_hash_host);
+}
+
+static inline void trace_hash_free(struct trace_hash *h)
+{
+	check_hash_free(&h->h);
+}
+
+static inline void trace_hash_clear(struct trace_hash *h)
+{
+	check_hash_clear(&h->h);
+}
+
 /* The value slot for KEY, or NULL. */
-uint64_t *trace_hash_find(const struct trace_hash *h, uint64_t key);
+static inline uint64_t *trace_hash_find(const struct trace_hash *h, uint64_t key)
+{
+	return check_hash_find(&h->h, key);
+}
+
 /* The value slot for KEY, inserted with value 0 if absent. */
-uint64_t *trace_hash_insert(struct trace_hash *h, uint64_t key);
+static inline uint64_t *trace_hash_insert(struct trace_hash *h, uint64_t key)
+{
+	return check_hash_insert(&h->h, key);
+}
+
 /* Removes KEY; returns whether it was there. */
-bool trace_hash_remove(struct trace_hash *h, uint64_t key);
+static inline bool trace_hash_remove(struct trace_hash *h, uint64_t key)
+{
+	return check_hash_remove(&h->h, key);
+}
+
 static inline size_t trace_hash_count(const struct trace_hash *h)
 {
-	return h->used;
+	return h->h.used;
 }
+
 /* Iteration: for (i = 0; trace_hash_next(h, &i, &slot);) */
-bool trace_hash_next(const struct trace_hash *h, size_t *pos, struct trace_hash_slot **slot);
+static inline bool trace_hash_next(const struct trace_hash *h, size_t *pos,
+				   struct check_hash_slot **slot)
+{
+	return check_hash_next(&h->h, pos, slot);
+}
 
 #endif

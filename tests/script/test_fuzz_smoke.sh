@@ -26,8 +26,9 @@ cc=$(cache CMAKE_C_COMPILER)
 flags=(-std=c11 -D_GNU_SOURCE -O1 -g -I"$src/include" -I"$src/src")
 sanitized=$(cache MVM_SANITIZE)
 [ "$sanitized" = ON ] && flags+=("-fsanitize=address,undefined" -fno-sanitize-recover=all)
-libs=("$build/libmvm_model.a" -Wl,--start-group "$build/libmvm_sim.a" "$build/libmvm_core.a"
-      -Wl,--end-group "$build/libmvm_trace.a" -lm)
+# The simulator's port is compiled in, as mvm_link_sim does (CMakeLists.txt).
+libs=("$src/src/sim/port_sim.c" "$src/src/sim/dev.c" "$build/libmvm_model.a" "$build/libmvm_sim.a"
+      "$build/libmvm_trace.a" "$build/libmvm_core.a" -lm)
 
 # 1. Corpora and saved findings, without libFuzzer.
 for target in parse replay; do

@@ -6,7 +6,7 @@
 # first:
 #
 #   core   vm, pmap, check  (and include/mvm, the public headers)
-#   trace                   the trace language, which needs nothing
+#   trace                   the trace language (its hash maps are the core's)
 #   sim                     a host of the core: core, trace
 #   model, gen, report      above the machine
 #   demo                    the scenarios: all of the above
@@ -21,7 +21,7 @@ declare -A allowed=(
 	[vm]="mvm vm pmap"
 	[pmap]="mvm vm pmap"
 	[check]="mvm vm pmap check"
-	[trace]="trace"
+	[trace]="mvm check trace"
 	[sim]="mvm vm pmap check trace sim"
 	[model]="mvm vm pmap check trace sim model"
 	[gen]="trace gen"
