@@ -8,12 +8,11 @@
  * The driver reads the trace with the shared parser, admits each
  * operation with the shared process table (so bad input is exactly what
  * `mvm replay` calls bad input), and then:
- *   - answers the spec's argument errors itself, before any system call,
- *     where Linux disagrees or would need memory outside the window (a
- *     zero length is EINVAL for mmap/munmap in the spec; Linux checks the
- *     address before EOVERFLOW), and leaves to the host the ones it
- *     answers as the spec does without changing anything: zero-length
- *     mprotect/madvise/msync, and EOVERFLOW inside the window;
+ *   - answers the spec's argument errors itself, before any system call
+ *     (Linux disagrees on some: it checks the address before EOVERFLOW),
+ *     but leaves to the host those it answers as the spec does without
+ *     changing anything: zero-length mprotect/madvise/msync (0, or
+ *     EINVAL for an unaligned ADDR), and EOVERFLOW inside the window;
  *   - answers operations that reach outside the native window without
  *     touching the host's own memory there (see run_range_op), and
  *     refuses the one kind it cannot answer: an mmap outside the window;
