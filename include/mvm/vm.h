@@ -4,9 +4,10 @@
  * This is what a kernel's system-call layer (here, the simulator) calls:
  * boot, address spaces, the mmap family, fork/exec/exit, and the fault
  * handler.  Arguments are checked as POSIX demands of the kernel: the
- * caller has already rejected unaligned, empty and wrapping ranges
- * (EINVAL, which depends on the system call), and everything here works
- * on whole pages.
+ * caller has already answered unaligned, empty and wrapping ranges
+ * (EINVAL, or success for an empty mprotect/madvise/msync as on Linux:
+ * it depends on the system call), and everything here works on whole,
+ * non-empty page ranges.
  *
  * Memory shortage: every function that needs memory first reserves what
  * it may need, running the page daemon and retrying while that frees

@@ -24,8 +24,12 @@
  * (no fork beyond max_procs or max_depth, no file ops without files...).
  * A small share of lines are deliberate errors: unaligned, zero-length,
  * wrapping and above-2^47 ranges, missing files, offsets that overflow,
- * and mprotect/madvise/msync over holes.  Error lines keep ADDR inside the
- * window; only their LEN or OFF is out of range.
+ * pwrites past the 2^40 bytes a file may hold, and mprotect/madvise/msync
+ * over holes.  Error lines keep ADDR inside the window; only their LEN or
+ * OFF is out of range.  The edges of the amended rules (2026-12-04) also
+ * come as lines that succeed, at a modest rate: zero-length mprotect,
+ * madvise and msync; file mappings that end just below 2^63 (all past
+ * EOF: sigbus); pwrites that end at or just below 2^40.
  *
  * Unspecified behaviour is avoided by construction:
  *   - a file is only recreated (`file`) when no live process maps it;
@@ -53,6 +57,9 @@
 #define GEN_SPAN_MIN ((uint64_t)16)
 #define GEN_SPAN_MAX ((uint64_t)1 << 20) /* 4 GiB, leaving room for the big slots */
 #define GEN_FILE_GROW_MAX ((uint64_t)256 << 10)
+/* The spec's edges: file offsets reach 2^63 - 1, files hold 2^40 bytes. */
+#define GEN_FILE_PAGES_END (((uint64_t)1 << 63) / 4096)
+#define GEN_FILE_SIZE_MAX ((uint64_t)1 << 40)
 
 #define GP_MAPPED 1u
 #define GP_SHARED 2u
@@ -91,7 +98,7 @@ struct gen_page {
 	uint8_t flags; /* GP_* */
 	uint8_t prot;
 	uint8_t file;
-	uint32_t fpage; /* file page shown at this page */
+	uint64_t fpage; /* file page shown at this page: up to 2^51 - 1 */
 };
 
 struct gen_big {
@@ -206,7 +213,7 @@ static void proc_reset(struct gen *g, struct gen_proc *pr)
 
 static bool file_page_past_eof(const struct gen *g, const struct gen_page *pg)
 {
-	return (pg->flags & GP_FILE) && (uint64_t)pg->fpage * GEN_PAGE >= g->file[pg->file].size;
+	return (pg->flags & GP_FILE) && pg->fpage * GEN_PAGE >= g->file[pg->file].size;
 }
 
 /*
@@ -373,9 +380,9 @@ static uint64_t clamp_store(const struct gen *g, const struct gen_proc *pr, uint
 			break; /* the store stops here anyway */
 		if ((pg.flags & GP_FILE) && (pg.flags & GP_SHARED)) {
 			uint64_t size = g->file[pg.file].size;
-			uint64_t foff = (uint64_t)pg.fpage * GEN_PAGE + (a - pstart);
+			uint64_t foff = pg.fpage * GEN_PAGE + (a - pstart);
 			if (foff + n > size) {
-				uint64_t stop = pstart + (size - (uint64_t)pg.fpage * GEN_PAGE);
+				uint64_t stop = pstart + (size - pg.fpage * GEN_PAGE);
 				return stop > addr ? stop - addr : 0;
 			}
 		}
@@ -487,6 +494,24 @@ static void set_pages(struct gen_proc *pr, uint64_t first, uint64_t n, struct ge
 	}
 }
 
+/*
+ * The first file page of an N-page mapping of file F: mostly inside the
+ * file; sometimes starting past EOF (sigbus); now and then ending just
+ * below 2^63, the last offset Linux lets a mapping reach (EOVERFLOW at
+ * 2^63 is gen_error's).
+ */
+static uint64_t pick_file_page(struct gen *g, unsigned f, uint64_t n)
+{
+	uint64_t fpages = (g->file[f].size + GEN_PAGE - 1) / GEN_PAGE;
+	unsigned r = (unsigned)rng_below(&g->rng, 100);
+
+	if (r < 83)
+		return rng_below(&g->rng, fpages ? fpages : 1);
+	if (r < 98)
+		return rng_range(&g->rng, 0, fpages + 4);
+	return GEN_FILE_PAGES_END - n - 1 - rng_below(&g->rng, 3);
+}
+
 static void gen_mmap(struct gen *g)
 {
 	struct gen_proc *pr = pick_live(g);
@@ -503,13 +528,10 @@ static void gen_mmap(struct gen *g)
 		set_pages(pr, first, n, pg, false);
 		return;
 	}
-	/* Mostly inside the file; sometimes starting past EOF (sigbus). */
-	uint64_t fpages = (g->file[f].size + GEN_PAGE - 1) / GEN_PAGE;
-	uint64_t fpage = rng_pct(&g->rng, 85) ? rng_below(&g->rng, fpages ? fpages : 1)
-					     : rng_range(&g->rng, 0, fpages + 4);
+	uint64_t fpage = pick_file_page(g, (unsigned)f, n);
 	pg.flags |= GP_FILE;
 	pg.file = (uint8_t)f;
-	pg.fpage = (uint32_t)fpage;
+	pg.fpage = fpage;
 	emit(g, "%" PRIu64 " mmap 0x%" PRIx64 " 0x%" PRIx64 " %s %s file %s 0x%" PRIx64, pr->pid,
 	     page_addr(first), len, prot_str(prot), shared ? "shared" : "private",
 	     file_name((unsigned)f), fpage * GEN_PAGE);
@@ -527,14 +549,29 @@ static void gen_munmap(struct gen *g)
 	set_pages(pr, first, n, (struct gen_page){ 0, 0, 0, 0 }, false);
 }
 
+/*
+ * LEN for mprotect/madvise/msync over N pages: now and then zero, which
+ * succeeds and changes nothing (amendment of 2026-12-04).  *N becomes 0
+ * then, so the caller's bookkeeping changes nothing either.
+ */
+static uint64_t range_op_len(struct gen *g, uint64_t *n)
+{
+	if (rng_pct(&g->rng, 4)) {
+		*n = 0;
+		return 0;
+	}
+	return ragged_len(g, *n);
+}
+
 static void gen_mprotect(struct gen *g)
 {
 	struct gen_proc *pr = pick_live(g);
 	uint64_t first, n;
 	bool ok = pick_range_op_range(g, pr, &first, &n);
 	unsigned prot = pick_prot(g);
+	uint64_t len = range_op_len(g, &n);
 	emit(g, "%" PRIu64 " mprotect 0x%" PRIx64 " 0x%" PRIx64 " %s", pr->pid, page_addr(first),
-	     ragged_len(g, n), prot_str(prot));
+	     len, prot_str(prot));
 	for (uint64_t i = first; ok && i < first + n; i++)
 		pr->page[i].prot = (uint8_t)prot;
 }
@@ -547,8 +584,9 @@ static void gen_madvise(struct gen *g)
 	uint64_t first, n;
 	bool ok = pick_range_op_range(g, pr, &first, &n);
 	unsigned a = (unsigned)rng_below(&g->rng, 5);
+	uint64_t len = range_op_len(g, &n);
 	emit(g, "%" PRIu64 " madvise 0x%" PRIx64 " 0x%" PRIx64 " %s", pr->pid, page_addr(first),
-	     ragged_len(g, n), advice[a]);
+	     len, advice[a]);
 	for (uint64_t i = first; ok && a >= 3 && i < first + n; i++) {
 		if (a == 3)
 			pr->page[i].flags |= GP_DONTFORK;
@@ -563,7 +601,7 @@ static void gen_msync(struct gen *g)
 	uint64_t first, n;
 	pick_range_op_range(g, pr, &first, &n);
 	emit(g, "%" PRIu64 " msync 0x%" PRIx64 " 0x%" PRIx64, pr->pid, page_addr(first),
-	     ragged_len(g, n));
+	     range_op_len(g, &n));
 }
 
 /* ---- data ---- */
@@ -720,8 +758,12 @@ static void gen_pread(struct gen *g)
 	     off, len);
 }
 
-/* Writes inside or past the end; past the end grows the file (a gap
- * reads as zeros), up to a bound so that files stay small. */
+/*
+ * Writes inside or past the end; past the end grows the file (a gap
+ * reads as zeros), up to a bound so that files stay small.  Now and then
+ * one ends around 2^40, the most a file may hold: at or below it the file
+ * grows there (sparse), past it the pwrite is EFBIG and changes nothing.
+ */
 static void gen_pwrite(struct gen *g)
 {
 	struct gen_proc *pr = pick_live(g);
@@ -729,17 +771,60 @@ static void gen_pwrite(struct gen *g)
 	struct gen_file *gf = &g->file[f];
 	uint64_t len = rng_range(&g->rng, 1, 2 * GEN_PAGE);
 	uint64_t off;
-	if (gf->size < GEN_FILE_GROW_MAX)
+	if (rng_pct(&g->rng, 2))
+		off = GEN_FILE_SIZE_MAX - len - 1 + rng_below(&g->rng, 3); /* ends 2^40 - 1..+1 */
+	else if (gf->size < GEN_FILE_GROW_MAX)
 		off = rng_below(&g->rng, gf->size + 2 * GEN_PAGE);
 	else
 		off = rng_below(&g->rng, gf->size - len + 1);
-	if (off + len > gf->size)
+	if (off + len > gf->size && off + len <= GEN_FILE_SIZE_MAX)
 		gf->size = off + len;
 	emit(g, "%" PRIu64 " pwrite %s 0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64, pr->pid,
 	     file_name((unsigned)f), off, len, seed_value(g));
 }
 
 /* ---- deliberate errors ---- */
+
+/* A file mapping that reaches 2^63: exactly, once LEN is rounded up, or
+ * past it. */
+static void gen_eoverflow(struct gen *g, uint64_t pid, uint64_t a, const char *name)
+{
+	uint64_t pages = rng_range(&g->rng, 1, 3);
+	uint64_t len = pages * GEN_PAGE;
+	uint64_t fpage = GEN_FILE_PAGES_END - pages;
+	switch (rng_below(&g->rng, 3)) {
+	case 0:
+		break; /* ends at 2^63 */
+	case 1:
+		fpage--; /* ends a page short, but a ragged LEN rounds up to it */
+		len += rng_range(&g->rng, 1, GEN_PAGE - 1);
+		break;
+	default:
+		fpage += rng_range(&g->rng, 1, pages); /* passes 2^63 */
+		break;
+	}
+	emit(g, "%" PRIu64 " mmap 0x%" PRIx64 " 0x%" PRIx64 " r-- %s file %s 0x%" PRIx64, pid, a,
+	     len, rng_pct(&g->rng, 50) ? "shared" : "private", name, fpage * GEN_PAGE);
+}
+
+/* A pwrite past 2^40: by a byte or two, from 2^40 on, or far beyond. */
+static void gen_efbig(struct gen *g, uint64_t pid, const char *name)
+{
+	uint64_t len = rng_range(&g->rng, 1, 2 * GEN_PAGE), off;
+	switch (rng_below(&g->rng, 3)) {
+	case 0:
+		off = GEN_FILE_SIZE_MAX - len + rng_range(&g->rng, 1, 2);
+		break;
+	case 1:
+		off = GEN_FILE_SIZE_MAX + rng_below(&g->rng, 4 * GEN_PAGE);
+		break;
+	default:
+		off = (uint64_t)1 << 62;
+		break;
+	}
+	emit(g, "%" PRIu64 " pwrite %s 0x%" PRIx64 " 0x%" PRIx64 " %" PRIu64, pid, name, off, len,
+	     seed_value(g));
+}
 
 /*
  * One line that must fail, with the errno the spec gives in a comment.
@@ -752,7 +837,7 @@ static void gen_error(struct gen *g)
 	uint64_t a = page_addr(rng_below(&g->rng, g->span));
 	int f = g->p.files ? pick_existing_file(g) : -1;
 	const char *name = f >= 0 ? file_name((unsigned)f) : NULL;
-	unsigned pick = (unsigned)rng_below(&g->rng, name ? 16 : 10);
+	unsigned pick = (unsigned)rng_below(&g->rng, name ? 17 : 10);
 	switch (pick) {
 	case 0: /* EINVAL: unaligned ADDR */
 		emit(g, "%" PRIu64 " mmap 0x%" PRIx64 " 0x1000 rw- private anon", pid,
@@ -783,14 +868,18 @@ static void gen_error(struct gen *g)
 	case 7: /* ENOMEM: mprotect above 2^47 */
 		emit(g, "%" PRIu64 " mprotect 0x%" PRIx64 " 0x800000000000 rw-", pid, a);
 		break;
-	case 8: /* EINVAL: madvise unaligned, msync empty */
+	case 8: /* EINVAL: madvise unaligned, msync unaligned and empty */
 		if (rng_pct(&g->rng, 50))
 			emit(g, "%" PRIu64 " madvise 0x%" PRIx64 " 0x1000 willneed", pid, a + 8);
 		else
-			emit(g, "%" PRIu64 " msync 0x%" PRIx64 " 0", pid, a);
+			emit(g, "%" PRIu64 " msync 0x%" PRIx64 " 0", pid, a + 0x800);
 		break;
-	case 9: /* EINVAL: mprotect empty */
-		emit(g, "%" PRIu64 " mprotect 0x%" PRIx64 " 0 r--", pid, a);
+	case 9: /* EINVAL: mprotect or madvise unaligned and empty (aligned
+		 * and empty succeeds) */
+		if (rng_pct(&g->rng, 50))
+			emit(g, "%" PRIu64 " mprotect 0x%" PRIx64 " 0 r--", pid, a + 0x10);
+		else
+			emit(g, "%" PRIu64 " madvise 0x%" PRIx64 " 0 dontneed", pid, a + 1);
 		break;
 	case 10: /* ENOENT */
 		emit(g, "%" PRIu64 " mmap 0x%" PRIx64 " 0x1000 r-- private file %s 0", pid, a,
@@ -799,9 +888,8 @@ static void gen_error(struct gen *g)
 	case 11: /* EINVAL: unaligned OFF */
 		emit(g, "%" PRIu64 " mmap 0x%" PRIx64 " 0x1000 r-- shared file %s 0x10", pid, a, name);
 		break;
-	case 12: /* EOVERFLOW: OFF + LEN well past 2^63 */
-		emit(g, "%" PRIu64 " mmap 0x%" PRIx64 " 0x2000 r-- private file %s 0x7ffffffffffff000",
-		     pid, a, name);
+	case 12: /* EOVERFLOW: OFF + LEN (rounded up) reaches or passes 2^63 */
+		gen_eoverflow(g, pid, a, name);
 		break;
 	case 13: /* ENOENT */
 		if (rng_pct(&g->rng, 50))
@@ -811,6 +899,9 @@ static void gen_error(struct gen *g)
 		break;
 	case 14: /* EINVAL: OFF + LEN past 2^63 - 1 */
 		emit(g, "%" PRIu64 " pread %s 0x7fffffffffffff00 0x1000", pid, name);
+		break;
+	case 15: /* EFBIG: past the 2^40 bytes a file may hold */
+		gen_efbig(g, pid, name);
 		break;
 	default: /* EINVAL */
 		emit(g, "%" PRIu64 " pwrite %s 0x7ffffffffffffff0 0x100 3", pid, name);

@@ -394,7 +394,7 @@ static void file_created(struct frag_clip *c, const char *name)
 }
 
 /* A file mmap the spec's rules refuse: unaligned OFF (EINVAL), no such
- * file (ENOENT), a range reaching byte 2^63 - 1 (EOVERFLOW). */
+ * file (ENOENT), a range reaching byte 2^63 (EOVERFLOW, as Linux). */
 static bool file_mmap_fails(const struct frag_clip *c, const struct trace_op *op, uint64_t pages)
 {
 	return (op->off & VM_PAGE_MASK) != 0 || !file_exists(c, op->name) ||

@@ -63,7 +63,7 @@ void sim_files_shutdown(void);
  * creates it) and writes SIZE bytes of the pattern of SEED straight to
  * it, not through the VM system.  Returns the file's table slot through
  * *HANDLE and whether the name is new.  False with a message in ERR if
- * the host refuses (no space, SIZE beyond 2^63 - 1).
+ * the host refuses (no space) or SIZE passes TRACE_FILE_SIZE_MAX.
  */
 bool sim_files_write(const char *name, uint64_t size, uint64_t seed, uint64_t *handle,
 		     bool *created, char *err, size_t errlen);

@@ -6,15 +6,22 @@
  * the spec gives (and Linux applies): EINVAL for unaligned addresses or
  * offsets, zero lengths and ranges that wrap or end at 2^64; ENOENT for a
  * missing file; EOVERFLOW for a file range that reaches 2^63 (Linux's
- * reading of "passes": a mapping may not reach MAX_LFS_FILESIZE, so one
- * that ends exactly at 2^63 is refused too).  The core then answers
+ * file_mmap_ok(): pgoff may not pass (MAX_LFS_FILESIZE - len) >> 12, so a
+ * mapping that ends exactly at 2^63 is refused too).  The core then answers
  * VM_ENOMAP (errno ENOMEM) for ranges outside user space or with
  * unmapped pages, and VM_ENOMEM only when memory is exhausted, which is
  * not an errno at all here: the OOM killer runs and the call is retried.
  *
+ * A zero LEN is EINVAL only for mmap and munmap: mprotect, madvise and
+ * msync with an aligned ADDR and a zero LEN succeed and change nothing,
+ * because Linux returns 0 for them before it looks at the map (the spec's
+ * amendment of 2026-12-04).
+ *
  * pread and pwrite check ENOENT first (the file must be opened before its
- * offsets mean anything), then EINVAL when OFF + LEN passes 2^63 - 1.
- * They go through the core's page cache, the one copy of the file's data
+ * offsets mean anything), then EINVAL when OFF + LEN passes 2^63 - 1, then
+ * (pwrite with a non-zero LEN) EFBIG when OFF + LEN passes the 2^40 bytes a
+ * file may hold: refused whole, before the core dirties a page that the
+ * host's file pager could never write back.  They go through the core's page cache, the one copy of the file's data
  * that mappings share; a retry after the OOM killer resumes where the
  * core stopped.  A file pager that fails a transfer the call needs gives
  * EIO, Linux's errno for it.
@@ -58,6 +65,15 @@ static const char *errno_name(enum vm_err err)
 static uint64_t round_len(uint64_t len)
 {
 	return len > UINT64_MAX - VM_PAGE_MASK ? 0 : (len + VM_PAGE_MASK) & ~VM_PAGE_MASK;
+}
+
+/* mprotect, madvise or msync with an aligned ADDR and a zero LEN: as on
+ * Linux, a success with nothing to do (unaligned stays EINVAL). */
+static bool empty_range_ok(const struct trace_op *op)
+{
+	return op->len == 0 && (op->addr & VM_PAGE_MASK) == 0 &&
+	       (op->kind == TRACE_MPROTECT || op->kind == TRACE_MADVISE ||
+		op->kind == TRACE_MSYNC);
 }
 
 /* The EINVAL rule shared by every call of the family. */
@@ -131,6 +147,8 @@ void sim_syscall(struct sim *s, struct sim_proc *p, const struct trace_op *op,
 	const char *refused;
 	enum vm_err err;
 
+	if (empty_range_ok(op))
+		return;
 	if (range_invalid(op->addr, op->len) ||
 	    (op->kind == TRACE_MMAP && op->file && (op->off & VM_PAGE_MASK) != 0)) {
 		emit_error(out, op, "EINVAL");
@@ -193,6 +211,13 @@ static void emit_pread(struct trace_events *out, const struct trace_op *op, uint
 	snprintf(ev->name, sizeof ev->name, "%s", op->name);
 }
 
+/* A pwrite that would take its file past the most a file may hold (OFF +
+ * LEN below 2^63 here).  A zero LEN writes nothing, so it cannot. */
+static bool pwrite_too_big(const struct trace_op *op)
+{
+	return op->kind == TRACE_PWRITE && op->len != 0 && op->off + op->len > TRACE_FILE_SIZE_MAX;
+}
+
 void sim_syscall_file_io(struct sim *s, struct sim_proc *p, const struct trace_op *op,
 			 struct trace_events *out, struct sim_result *res)
 {
@@ -207,6 +232,10 @@ void sim_syscall_file_io(struct sim *s, struct sim_proc *p, const struct trace_o
 	}
 	if (op->off > FILE_OFF_MAX || op->len > FILE_OFF_MAX - op->off) {
 		emit_error(out, op, "EINVAL");
+		return;
+	}
+	if (pwrite_too_big(op)) {
+		emit_error(out, op, "EFBIG");
 		return;
 	}
 	/* Nothing to move: no I/O, and (as on Linux) a pwrite grows nothing. */

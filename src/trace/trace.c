@@ -548,6 +548,11 @@ static int parse_operands(struct parse *ps, struct trace_op *op)
 		if (take_name(ps, op->name) < 0 ||
 		    take_number(ps, "SIZE", true, &op->len) < 0)
 			return -1;
+		/* A size no executor may create is the trace's fault, not a
+		 * runtime errno: `file` has no process to report one to. */
+		if (op->len > TRACE_FILE_SIZE_MAX)
+			return fail(ps, "file SIZE 0x%llx is more than a file may hold "
+				    "(2^40 bytes)", (unsigned long long)op->len);
 		return take_number(ps, "SEED", false, &op->seed);
 	case TRACE_KIND_COUNT:
 		break;

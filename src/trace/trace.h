@@ -4,10 +4,11 @@
  * One parser serves every consumer: `mvm replay`, the reference model, the
  * generators' self-checks and tools/native-replay, so that all of them agree
  * on what a line means.  The parser is purely syntactic: it checks tokens,
- * number forms, suffixes, operand counts and names.  Whether process 7
- * exists, or whether an address is aligned, is for the executor to decide
- * (alignment and zero lengths are runtime errors with an errno line, not bad
- * input).
+ * number forms, suffixes, operand counts and names, and the one limit the
+ * spec makes bad input, a `file` SIZE past TRACE_FILE_SIZE_MAX.  Whether
+ * process 7 exists, or whether an address is aligned, is for the executor
+ * to decide (alignment and zero lengths are runtime errors with an errno
+ * line, or none, not bad input).
  *
  * The reader takes whole buffers and tokenizes in place, because replay
  * throughput is a target (millions of one-page `touch` lines a second).
@@ -58,6 +59,12 @@ enum trace_advice {
 
 /* Longest NAME accepted; longer names are bad input (Linux NAME_MAX). */
 #define TRACE_NAME_MAX 255
+
+/* The most bytes a file holds (spec amendment of 2026-12-04): 1 TiB, below
+ * every host file system's limit, so that every executor refuses the same
+ * sizes.  A `file` line with a larger SIZE is bad input; a `pwrite` past
+ * it gives EFBIG. */
+#define TRACE_FILE_SIZE_MAX ((uint64_t)1 << 40)
 
 struct trace_op {
 	enum trace_kind kind;

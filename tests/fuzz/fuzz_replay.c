@@ -30,10 +30,11 @@
  *   - the bytes that read, write, touch, pread and pwrite go over: at
  *     most FUZZ_MAX_DATA per operation and FUZZ_MAX_TOTAL in all, not
  *     counting accesses that start outside user space (they fault at once),
- *     preads past every file's end, or pwrites that are EINVAL;
+ *     preads past every file's end, or pwrites that are refused;
  *   - `file` SIZE at most FUZZ_MAX_FILE (the host writes every byte), and
  *     pwrite's OFF + LEN at most FUZZ_MAX_EXTENT (a sparse host file),
- *     unless OFF + LEN passes 2^63 - 1 (EINVAL);
+ *     unless the pwrite is refused before any I/O: OFF + LEN passes
+ *     2^63 - 1 (EINVAL) or 2^40 (EFBIG, the most a file may hold);
  *   - with an allocation kind in --inject, no `file` line: a `file` that
  *     finds no memory and no process to kill ends the host process
  *     (exit 2, "the host cannot replay this"), which libFuzzer cannot
@@ -193,9 +194,11 @@ struct budget {
 	unsigned ops;
 };
 
-static bool pwrite_is_einval(const struct trace_op *op)
+/* EINVAL past 2^63 - 1, or EFBIG past 2^40: no I/O either way. */
+static bool pwrite_is_refused(const struct trace_op *op)
 {
-	return op->off + op->len < op->off || op->off + op->len > FUZZ_PWRITE_MAX;
+	return op->off + op->len < op->off || op->off + op->len > FUZZ_PWRITE_MAX ||
+	       op->off + op->len > TRACE_FILE_SIZE_MAX;
 }
 
 /* Bytes OP accesses that count against the budget. */
@@ -209,7 +212,7 @@ static uint64_t data_cost(const struct trace_op *op, const struct budget *b)
 	case TRACE_PREAD:
 		return op->len < b->extent ? op->len : b->extent;
 	case TRACE_PWRITE:
-		return pwrite_is_einval(op) ? 0 : op->len;
+		return pwrite_is_refused(op) ? 0 : op->len;
 	default:
 		return 0;
 	}
@@ -233,7 +236,7 @@ static const char *op_out_of_bounds(const struct trace_op *op, struct budget *b,
 		if (op->len > b->extent)
 			b->extent = op->len;
 	}
-	if (op->kind == TRACE_PWRITE && op->len > 0 && !pwrite_is_einval(op)) {
+	if (op->kind == TRACE_PWRITE && op->len > 0 && !pwrite_is_refused(op)) {
 		if (op->off + op->len > FUZZ_MAX_EXTENT)
 			return "a pwrite past FUZZ_MAX_EXTENT";
 		if (op->off + op->len > b->extent)

@@ -6,7 +6,9 @@
  * run through the reference model without touching unspecified
  * behaviour, keep its addresses in the native window, and end with no
  * process alive.  Across the seeds every operation, every advice, every
- * errno, segv and sigbus must show up, fork trees must reach max_depth
+ * errno, segv and sigbus must show up, and so must the successful edges
+ * of the amended rules (empty mprotect/madvise/msync, file mappings just
+ * below 2^63, pwrites ending at 2^40), fork trees must reach max_depth
  * and pids must be reused; most reads must print a hash rather than a
  * segv.  The same seed must give the same bytes.
  */
@@ -40,8 +42,10 @@ struct tally {
 	uint64_t kinds[TRACE_KIND_COUNT];
 	uint64_t advice[5];
 	uint64_t reads, read_hashes, preads, segv, sigbus, maps_lines, unspecified;
-	uint64_t einval, enoent, eoverflow, enomem;
+	uint64_t einval, enoent, eoverflow, enomem, efbig;
 	uint64_t file_mmaps, shared_file_mmaps, suffixed_lens;
+	/* The edges of the amendments of 2026-12-04 that succeed. */
+	uint64_t empty_range_ops, file_mmaps_near_2_63, pwrites_near_2_40;
 	unsigned max_depth;
 	uint64_t pid_reuses;
 	uint64_t lines;
@@ -89,6 +93,7 @@ static void count_event(struct tally *t, const struct trace_event *ev)
 		t->enoent += strcmp(ev->word, "ENOENT") == 0;
 		t->eoverflow += strcmp(ev->word, "EOVERFLOW") == 0;
 		t->enomem += strcmp(ev->word, "ENOMEM") == 0;
+		t->efbig += strcmp(ev->word, "EFBIG") == 0;
 		break;
 	default:
 		CHECK(!"unexpected event kind");
@@ -131,6 +136,25 @@ static void track_op(struct tally *t, struct pid_track *pt, const struct trace_o
 	}
 }
 
+/* Lines on the successful side of the amended rules: an empty range for
+ * mprotect/madvise/msync at an aligned ADDR, a file mapping ending one to
+ * three pages short of 2^63, a pwrite ending at or one byte below 2^40. */
+static void count_amended_edges(struct tally *t, const struct trace_op *op)
+{
+	const uint64_t end63 = (uint64_t)1 << 63, end40 = (uint64_t)1 << 40;
+	uint64_t lenr = (op->len + 4095) & ~(uint64_t)4095;
+
+	if ((op->kind == TRACE_MPROTECT || op->kind == TRACE_MADVISE ||
+	     op->kind == TRACE_MSYNC) && op->len == 0 && op->addr % 4096 == 0)
+		t->empty_range_ops++;
+	if (op->kind == TRACE_MMAP && op->file && op->off < end63 && lenr < end63 - op->off &&
+	    end63 - op->off - lenr <= 3 * 4096)
+		t->file_mmaps_near_2_63++;
+	if (op->kind == TRACE_PWRITE && op->off + op->len <= end40 &&
+	    op->off + op->len >= end40 - 1)
+		t->pwrites_near_2_40++;
+}
+
 /* Runs one generated trace through parser, admission and model. */
 static void run_trace(const char *text, size_t len, const struct gen_random_params *p,
 		      struct tally *t)
@@ -162,6 +186,7 @@ static void run_trace(const char *text, size_t len, const struct gen_random_para
 			t->file_mmaps++;
 			t->shared_file_mmaps += op.shared;
 		}
+		count_amended_edges(t, &op);
 		if (is_address_op(op.kind))
 			CHECK(in_window(op.addr));
 		if (is_data_op(op.kind))
@@ -212,7 +237,8 @@ TEST(seeds_are_admissible_and_cover_everything)
 	}
 	for (int a = 0; a < 5; a++)
 		CHECK(t.advice[a] > 0);
-	CHECK(t.einval > 0 && t.enoent > 0 && t.eoverflow > 0 && t.enomem > 0);
+	CHECK(t.einval > 0 && t.enoent > 0 && t.eoverflow > 0 && t.enomem > 0 && t.efbig > 0);
+	CHECK(t.empty_range_ops > 0 && t.file_mmaps_near_2_63 > 0 && t.pwrites_near_2_40 > 0);
 	CHECK(t.segv > 0 && t.sigbus > 0 && t.maps_lines > 0 && t.preads > 0);
 	CHECK(t.file_mmaps > 0 && t.shared_file_mmaps > 0 && t.suffixed_lens > 0);
 	CHECK_EQ(t.max_depth, 6);
@@ -224,12 +250,17 @@ TEST(seeds_are_admissible_and_cover_everything)
 	/* Defaults: 400 lines, plus the exits and the last check. */
 	CHECK(t.lines >= SEEDS * 400 && t.lines <= SEEDS * 410);
 	printf("%d seeds: %llu lines, %llu reads (%llu%% hashed), %llu segv, %llu sigbus, "
-	       "errors EINVAL %llu ENOENT %llu EOVERFLOW %llu ENOMEM %llu, max depth %u\n",
+	       "errors EINVAL %llu ENOENT %llu EOVERFLOW %llu ENOMEM %llu EFBIG %llu, "
+	       "empty range ops %llu, file mmaps near 2^63 %llu, pwrites near 2^40 %llu, "
+	       "max depth %u\n",
 	       SEEDS, (unsigned long long)t.lines, (unsigned long long)t.reads,
 	       (unsigned long long)(t.reads ? t.read_hashes * 100 / t.reads : 0),
 	       (unsigned long long)t.segv, (unsigned long long)t.sigbus,
 	       (unsigned long long)t.einval, (unsigned long long)t.enoent,
-	       (unsigned long long)t.eoverflow, (unsigned long long)t.enomem, t.max_depth);
+	       (unsigned long long)t.eoverflow, (unsigned long long)t.enomem,
+	       (unsigned long long)t.efbig, (unsigned long long)t.empty_range_ops,
+	       (unsigned long long)t.file_mmaps_near_2_63, (unsigned long long)t.pwrites_near_2_40,
+	       t.max_depth);
 }
 
 TEST(no_files_means_no_files)

@@ -267,8 +267,11 @@ TEST(mmap_errors)
 		  "1 mmap error ENOENT\n");
 	CHECK_STR(step(&s, "1 mmap 0x800000000000 0x2000 rw- shared file f 0x7ffffffffffff000\n"),
 		  "1 mmap error EOVERFLOW\n");
-	/* Linux: a file mapping may not reach byte 2^63 - 1 either. */
+	/* Linux: a file mapping may not reach byte 2^63 either, also when a
+	 * ragged LEN only reaches it once rounded up. */
 	CHECK_STR(step(&s, "1 mmap 0x10000 0x1000 rw- shared file f 0x7ffffffffffff000\n"),
+		  "1 mmap error EOVERFLOW\n");
+	CHECK_STR(step(&s, "1 mmap 0x10000 0x1001 rw- shared file f 0x7fffffffffffe000\n"),
 		  "1 mmap error EOVERFLOW\n");
 	CHECK_STR(step(&s, "1 mmap 0x10000 0x1 rw- shared file f 0x7fffffffffffe000\n"), "");
 	CHECK_STR(step(&s, "1 mmap 0x7ffffffff000 0x2000 rw- private anon\n"),
@@ -319,7 +322,8 @@ TEST(range_op_errors_change_nothing)
 		snprintf(want, sizeof want, "1 %s error EINVAL\n", ops[i]);
 		snprintf(line, sizeof line, "1 %s 0x10010 0x1000%s\n", ops[i], tails[i]);
 		CHECK_STR(step(&s, line), want);
-		snprintf(line, sizeof line, "1 %s 0x10000 0%s\n", ops[i], tails[i]);
+		/* A zero LEN: EINVAL only for an unaligned ADDR (as on Linux). */
+		snprintf(line, sizeof line, "1 %s 0x10010 0%s\n", ops[i], tails[i]);
 		CHECK_STR(step(&s, line), want);
 		snprintf(line, sizeof line, "1 %s 0x10000 0xfffffffffffff000%s\n", ops[i], tails[i]);
 		CHECK_STR(step(&s, line), want);
@@ -331,6 +335,17 @@ TEST(range_op_errors_change_nothing)
 		snprintf(line, sizeof line, "1 %s 0x10000 0x2000%s\n", ops[i], tails[i]);
 		CHECK_STR(step(&s, line), "");
 	}
+	/* An aligned ADDR with a zero LEN succeeds and changes nothing,
+	 * whether the page is mapped, a hole, or outside user space. */
+	for (int i = 0; i < 3; i++) {
+		static const char *const addrs[] = { "0x10000", "0x12000", "0xfffffffffffff000" };
+		for (int k = 0; k < 3; k++) {
+			char line[128];
+			snprintf(line, sizeof line, "1 %s %s 0%s\n", ops[i], addrs[k], tails[i]);
+			CHECK_STR(step(&s, line), "");
+		}
+	}
+	CHECK_STR(step(&s, "1 mprotect 0x10000 0 ---\n1 madvise 0x13000 0 dontneed\n"), "");
 	/* The ENOMEM mprotect over the hole did not change the first pages. */
 	CHECK_STR(step(&s, "1 maps\n"),
 		  "1 map 0x10000 0x12000 r-- private anon\n"
@@ -493,6 +508,17 @@ TEST(pread_pwrite)
 	CHECK_STR(step(&s, "1 pread nosuch 0x7fffffffffffff00 0x100\n"), "1 pread error ENOENT\n");
 	CHECK_STR(step(&s, "1 pwrite nosuch 0 1 1\n"), "1 pwrite error ENOENT\n");
 	CHECK_STR(step(&s, "1 pwrite data 0xffffffffffffffff 2 1\n"), "1 pwrite error EINVAL\n");
+	/* A file holds 2^40 bytes: past that EFBIG, and nothing written;
+	 * EINVAL (past 2^63 - 1) and ENOENT come first. */
+	CHECK_STR(step(&s, "1 pwrite data 0xffffffffff 2 1\n"), "1 pwrite error EFBIG\n");
+	CHECK_STR(step(&s, "1 pwrite data 0x10000000000 1 1\n"), "1 pwrite error EFBIG\n");
+	CHECK_STR(step(&s, "1 pwrite data 0x4000000000000000 0x2000 7\n"),
+		  "1 pwrite error EFBIG\n");
+	CHECK_STR(step(&s, "1 pwrite data 0x7fffffffffffffff 1 1\n"), "1 pwrite error EINVAL\n");
+	CHECK_STR(step(&s, "1 pwrite nosuch 0x4000000000000000 1 1\n"),
+		  "1 pwrite error ENOENT\n");
+	CHECK_STR(step(&s, "1 pwrite data 0x10000000000 0 1\n"), "");
+	CHECK_STR(step(&s, "1 pread data 0 0x10000\n"), prd(1, "data", 0, f, 5000));
 	/* Growing leaves a gap of zeros; an empty pwrite does not grow. */
 	CHECK_STR(step(&s, "1 pwrite data 9000 0 1\n"), "");
 	CHECK_STR(step(&s, "1 pread data 0 0x10000\n"), prd(1, "data", 0, f, 5000));
@@ -507,6 +533,12 @@ TEST(pread_pwrite)
 	step(&s, "file data 10 6\n");
 	t_fill(f, 6, 0, 10);
 	CHECK_STR(step(&s, "1 pread data 0 100\n"), prd(1, "data", 0, f, 10));
+	/* A pwrite may end exactly at 2^40: the file grows to hold 2^40. */
+	CHECK_STR(step(&s, "1 pwrite data 0xfffffffff8 8 9\n"), "");
+	memset(f, 0, 16);
+	t_fill(f + 8, 9, 0xfffffffff8, 8);
+	CHECK_STR(step(&s, "1 pread data 0xfffffffff0 0x100\n"),
+		  prd(1, "data", 0xfffffffff0, f, 16));
 	session_close(&s);
 }
 

@@ -194,8 +194,8 @@ TEST(suffixes)
 	CHECK_EQ(op.len, 0x4000);
 	CHECK_EQ(parse("1 read 0 0x3fffffffffffffK"), 1);
 	CHECK_EQ(op.len, 0x3fffffffffffffull << 10);
-	CHECK_EQ(parse("file f 0x3ffffffffG 1"), 1);
-	CHECK_EQ(op.len, 0x3ffffffffull << 30);
+	CHECK_EQ(parse("file f 1024G 1"), 1);
+	CHECK_EQ(op.len, 1ull << 40);
 	CHECK_EQ(parse("1 pread f 0 1K"), 1);
 	CHECK_EQ(op.len, 1024);
 
@@ -273,6 +273,22 @@ TEST(operands)
 	CHECK_BAD("file", "expected NAME ([A-Za-z0-9._-], not . or .., at most 255 "
 		  "characters), got end of line");
 	CHECK_BAD("1 pwrite f 0 1", "expected SEED (a number), got end of line");
+}
+
+/* A file holds at most 2^40 bytes (amendment of 2026-12-04): a larger
+ * SIZE is bad input, whatever its form; 2^40 itself is fine. */
+TEST(file_size_limit)
+{
+	CHECK_EQ(parse("file f 0x10000000000 1"), 1);
+	CHECK_EQ(op.len, 1ull << 40);
+	CHECK_BAD("file f 0x10000000001 1",
+		  "file SIZE 0x10000000001 is more than a file may hold (2^40 bytes)");
+	CHECK_BAD("file f 1025G 1",
+		  "file SIZE 0x10040000000 is more than a file may hold (2^40 bytes)");
+	CHECK_BAD("file f 0xffffffffffffffff 1",
+		  "file SIZE 0xffffffffffffffff is more than a file may hold (2^40 bytes)");
+	/* pwrite past 2^40 is a runtime error (EFBIG), not bad input. */
+	CHECK_EQ(parse("1 pwrite f 0x4000000000000000 0x2000 7"), 1);
 }
 
 TEST(names_of_files)
@@ -598,7 +614,7 @@ static void random_op(enum trace_kind kind, uint64_t *state, struct trace_op *o)
 		break;
 	case TRACE_FILE:
 		snprintf(o->name, sizeof o->name, "F%llu", (unsigned long long)r[3]);
-		o->len = r[1];
+		o->len = r[1] >> 24; /* a SIZE a line may give: below 2^40 */
 		o->seed = r[2];
 		break;
 	default:
@@ -702,6 +718,7 @@ int main(void)
 	RUN(suffixes);
 	RUN(process_ids);
 	RUN(operands);
+	RUN(file_size_limit);
 	RUN(names_of_files);
 	RUN(extra_and_unknown);
 	RUN(comments_blanks_and_separators);

@@ -128,11 +128,12 @@ int files_create(const struct trace_op *op, char *err, size_t errlen)
 		return -1;
 	}
 	fd = openat(dir_fd, op->name, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 || op->len > FILE_OFF_MAX || ftruncate(fd, (off_t)op->len) < 0 ||
+	/* The parser refuses SIZE past TRACE_FILE_SIZE_MAX; this guards it. */
+	if (fd < 0 || op->len > TRACE_FILE_SIZE_MAX || ftruncate(fd, (off_t)op->len) < 0 ||
 	    !trace_pattern_write_fd(fd, op->seed, 0, op->len)) {
 		snprintf(err, errlen, "file %s (size 0x%llx): %s", op->name,
 			 (unsigned long long)op->len,
-			 op->len > FILE_OFF_MAX ? "too large for the host" : strerror(errno));
+			 op->len > TRACE_FILE_SIZE_MAX ? "more than a file may hold" : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -151,14 +152,22 @@ static void error_event(const struct trace_op *op, const char *word,
 	ev->word = word;
 }
 
-/* The spec's pread/pwrite errors, in its order: ENOENT, then EINVAL when
- * OFF + LEN passes 2^63 - 1.  Returns the errno name or NULL. */
+/*
+ * The spec's pread/pwrite errors, in its order: ENOENT, then EINVAL when
+ * OFF + LEN passes 2^63 - 1, then EFBIG for a pwrite with a non-zero LEN
+ * whose OFF + LEN passes 2^40.  The host's own limit differs (ext4: 16
+ * TiB, tmpfs: 2^63 - 1), and Linux writes what fits below it instead of
+ * refusing, so the 2^40 rule is the driver's.  Returns the errno name or
+ * NULL.
+ */
 static const char *file_io_error(const struct trace_op *op)
 {
 	if (!files_exist(op->name))
 		return "ENOENT";
 	if (op->off > FILE_OFF_MAX || op->len > FILE_OFF_MAX - op->off)
 		return "EINVAL";
+	if (op->kind == TRACE_PWRITE && op->len != 0 && op->off + op->len > TRACE_FILE_SIZE_MAX)
+		return "EFBIG";
 	return NULL;
 }
 

@@ -18,7 +18,7 @@
  * signal unblocked without saving masks (no system call per access).
  *
  * Where Linux and the spec differ, the driver checks before calling (zero
- * lengths, the error order); here, `mprotect`, `madvise` and `msync` first
+ * lengths of mmap/munmap, the error order); here, `mprotect`, `madvise` and `msync` first
  * check /proc/self/maps for unmapped pages in the range, because Linux
  * applies them partly before failing with ENOMEM, and the spec wants all
  * or nothing.  MADV_PAGEOUT on a kernel without it is a no-op.
@@ -475,8 +475,11 @@ static void do_range_op(const struct trace_op *op)
 		break;
 	case TRACE_MADVISE:
 		rc = madvise(at(op->addr), op->len, host_advice(op->advice));
-		if (rc < 0 && errno == EINVAL && op->advice == TRACE_ADV_PAGEOUT)
-			rc = 0; /* a kernel without MADV_PAGEOUT: a no-op is faithful */
+		/* A kernel without MADV_PAGEOUT: a no-op is faithful.  Not for an
+		 * unaligned ADDR (a zero-length call), whose EINVAL is real. */
+		if (rc < 0 && errno == EINVAL && op->advice == TRACE_ADV_PAGEOUT &&
+		    (op->addr & (NATIVE_PAGE - 1)) == 0)
+			rc = 0;
 		break;
 	default:
 		rc = msync(at(op->addr), op->len, MS_SYNC);
