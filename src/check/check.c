@@ -331,6 +331,9 @@ static void check_object(struct checker *c, const struct vm_object *obj, uint64_
 		listed++;
 		if (m->object != obj || (m->obj_next != NULL && m->obj_next->obj_prev != m))
 			fail(c, "object #%u's mapping list is broken", obj->id);
+		/* Releasing pages sweeps the list in this order (object.h). */
+		else if (m->obj_next != NULL && m->obj_next->offset < m->offset)
+			fail(c, "object #%u's mapping list is out of offset order", obj->id);
 	}
 	if (listed != entries)
 		fail(c, "object #%u lists %u mappings, %u entries map it",

@@ -88,7 +88,8 @@ bool vm_map_entry_mergeable(const struct vm_map_entry *a, const struct vm_map_en
 	       a->flags == b->flags && same_backing(a, b);
 }
 
-/* A fresh entry with E's attributes and backing reference, but no amap. */
+/* A fresh entry with E's attributes and backing reference, but no amap;
+ * not yet on the object's mapping list (its offset is not known yet). */
 static struct vm_map_entry *map_entry_clone(const struct vm_map_entry *e)
 {
 	struct vm_map_entry *c = vm_kmem_alloc(&vm_map_entry_cache);
@@ -97,10 +98,8 @@ static struct vm_map_entry *map_entry_clone(const struct vm_map_entry *e)
 	*c = *e;
 	c->amap = (struct vm_amap){0};
 	c->obj_next = c->obj_prev = NULL;
-	if (c->object != NULL) {
+	if (c->object != NULL)
 		vm_object_ref(c->object);
-		vm_object_link(c->object, c);
-	}
 	return c;
 }
 
@@ -119,6 +118,8 @@ static struct vm_map_entry *map_clip(struct vm_map *map, struct vm_map_entry *e,
 	err = vm_amap_split(&e->amap, vm_atop(addr), &upper->amap);
 	VM_ASSERT(err == VM_OK);
 	upper->offset = vm_entry_pindex(e, addr);
+	if (upper->object != NULL)
+		vm_object_link_near(upper->object, e, upper);
 	upper->node.start = addr;
 	upper->node.end = vm_entry_end(e);
 	map_tree_set_bounds(&map->tree, &e->node, vm_entry_start(e), addr);

@@ -451,7 +451,7 @@ void vm_map_destroy(struct vm_map *map)
 }
 
 /* The child's copy of E, by E's inheritance. */
-static void fork_entry(struct vm_map *child, const struct vm_map_entry *e)
+static void fork_entry(struct vm_map *child, struct vm_map_entry *e)
 {
 	struct vm_map_entry *c = vm_kmem_alloc(&vm_map_entry_cache);
 
@@ -464,7 +464,7 @@ static void fork_entry(struct vm_map *child, const struct vm_map_entry *e)
 		vm_amap_share(&e->amap, &c->amap);
 	if (c->object != NULL) {
 		vm_object_ref(c->object);
-		vm_object_link(c->object, c);
+		vm_object_link_near(c->object, e, c);
 	}
 	vm_map_entry_insert(child, c);
 }

@@ -11,7 +11,15 @@
  * Exactness: an object page that no mapping covers can never be reached
  * again (anonymous objects have no name), so when a mapping goes away the
  * object frees the pages of that range that no other mapping covers.  The
- * object finds the other mappings on its mapping list.
+ * object finds the other mappings on its mapping list, which it keeps in
+ * the order of their first page (offset): then one sweep of the mappings
+ * that start below the range's end finds its uncovered gaps, in time
+ * linear in those mappings and with no memory, where an unordered list
+ * would need a sort, and so scratch memory, or a search per gap.  The
+ * order costs little to keep: an entry's offset never changes while it is
+ * linked (clipping links a new upper part, merging keeps the lower
+ * entry's offset), and the new entries of clips and forks are linked from
+ * a neighbour whose offset is known to be no larger.
  *
  * A file object is the page cache of one host file (file.c): its pages are
  * frames of use OBJECT in a page tree keyed by page index, clean when the
@@ -61,8 +69,12 @@ void vm_object_ref(struct vm_object *obj);
 /* Drops a reference; the last frees every page. */
 void vm_object_unref(struct vm_object *obj);
 
-/* Mapping list maintenance (map.c). */
+/* Mapping list maintenance (map.c).  Link E (its offset set) in offset
+ * order: searching from the head, or from NEAR, a linked mapping of OBJ
+ * whose offset is no larger than E's (the entry E was clipped or forked
+ * from), which makes the usual cases O(1). */
 void vm_object_link(struct vm_object *obj, struct vm_map_entry *e);
+void vm_object_link_near(struct vm_object *obj, struct vm_map_entry *near, struct vm_map_entry *e);
 void vm_object_unlink(struct vm_object *obj, struct vm_map_entry *e);
 /*
  * E, a mapping of OBJ covering pages [first, first+n) of it, is about to

@@ -303,6 +303,32 @@ TEST(an_object_mapping_list_missing_an_entry)
 	CHECK(h_check(&sim));
 }
 
+/*
+ * Releasing an object's pages sweeps its mapping list in offset order
+ * (object.h): a mapping out of place would let the sweep free pages it
+ * still maps.  So the checker holds the list to that order.
+ */
+TEST(an_object_mapping_list_out_of_offset_order)
+{
+	struct vm_map_entry *e;
+	struct vm_object *obj;
+
+	build();
+	h_run(&sim, "2 mprotect 0x100000012000 0x1000 r--\n"); /* offsets 0, 2, 3 */
+	e = entry_at(2, 19);
+	obj = e->object;
+	CHECK_EQ(e->offset, 3);
+	CHECK(h_check(&sim));
+	vm_object_unlink(obj, e);
+	e->obj_next = obj->mappings; /* at the head, before offset 0 */
+	obj->mappings->obj_prev = e;
+	obj->mappings = e;
+	CHECK(h_check_fails_with(&sim, "out of offset order"));
+	vm_object_unlink(obj, e);
+	vm_object_link(obj, e);
+	CHECK(h_check(&sim));
+}
+
 /* An object's pages live in an amap of its own: its shape must be checked
  * as every entry's amap is (vm_amap_verify), not only its counts. */
 TEST(an_object_amap_with_a_bad_slot_count)
@@ -363,6 +389,7 @@ int main(void)
 	RUN(a_frame_counter_off_by_one);
 	RUN(an_object_count);
 	RUN(an_object_mapping_list_missing_an_entry);
+	RUN(an_object_mapping_list_out_of_offset_order);
 	RUN(an_object_amap_with_a_bad_slot_count);
 	RUN(a_mapping_the_vm_does_not_know);
 	RUN(a_table_page_count);
