@@ -255,9 +255,8 @@ static void json_string(const char *str, FILE *out)
 	fputc('"', out);
 }
 
-void series_write_json(const struct series *s, FILE *out)
+void series_write_json_rows(const struct series *s, FILE *out)
 {
-	fputs("[\n", out);
 	for (size_t r = 0; r < s->nrows; r++) {
 		fputc('{', out);
 		for (size_t c = 0; c < s->ncols; c++) {
@@ -268,17 +267,37 @@ void series_write_json(const struct series *s, FILE *out)
 		}
 		fputs(r + 1 < s->nrows ? "},\n" : "}\n", out);
 	}
+}
+
+void series_write_json(const struct series *s, FILE *out)
+{
+	fputs("[\n", out);
+	series_write_json_rows(s, out);
 	fputs("]\n", out);
 }
 
-static bool is_json_path(const char *path)
+bool series_path_is_json(const char *path)
 {
 	size_t n = strlen(path);
 
 	return n >= 5 && strcasecmp(path + n - 5, ".json") == 0;
 }
 
+static void write_one(const void *what, bool json, FILE *out)
+{
+	if (json)
+		series_write_json(what, out);
+	else
+		series_write_csv(what, out);
+}
+
 bool series_write_file(const struct series *s, const char *path, char *err, size_t errlen)
+{
+	return series_write_with(path, write_one, s, err, errlen);
+}
+
+bool series_write_with(const char *path, void (*write)(const void *what, bool json, FILE *out),
+		       const void *what, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
 	bool ok;
@@ -287,10 +306,7 @@ bool series_write_file(const struct series *s, const char *path, char *err, size
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return false;
 	}
-	if (is_json_path(path))
-		series_write_json(s, f);
-	else
-		series_write_csv(s, f);
+	write(what, series_path_is_json(path), f);
 	ok = !ferror(f);
 	ok = fclose(f) == 0 && ok;
 	if (!ok)
