@@ -25,6 +25,7 @@
 #include "demo_run.h"
 #include "mvm/vm_page.h"
 #include "gen/gen_fork_server.h"
+#include "gen/gen_options.h"
 #include "sim/sim.h"
 
 enum { COL_OPS, COL_SWAP, COL_OWNED, COL_SERVER, COL_PROCS, COL_ANON_FRAMES, NCOLS };
@@ -54,7 +55,7 @@ static void sample(struct demo_run *run, struct sim *s, uint64_t ops, uint64_t *
 {
 	struct fork_server_demo *d = run->arg;
 	struct demo_anons all, server;
-	uint64_t inuse = demo_swap_inuse();
+	uint64_t inuse = figures_swap_inuse();
 
 	(void)ops;
 	demo_count_anons(s, 0, &all);
@@ -84,16 +85,13 @@ static int generate(FILE *out, const void *p)
 
 static void describe(const struct demo_run *run, const struct gen_fork_server_params *p)
 {
-	char heap[32], opt[32];
+	char heap[32];
 
 	demo_say(run, "a server whose heap (%s) is four times the RAM forks %" PRIu64
 		      " children; each writes %" PRIu64 " heap pages, reads one and exits,",
 		 demo_size(p->heap_bytes, heap, sizeof heap), p->forks, p->child_pages);
 	demo_say(run, "and between forks the server touches %" PRIu64 " pages of its heap", p->server_pages);
-	demo_say(run, "trace: mvm gen fork-server --heap %s --forks %" PRIu64 " --child-pages %" PRIu64
-		      " --server-pages %" PRIu64 " --check-every %" PRIu64 " --seed %" PRIu64,
-		 demo_size_option(p->heap_bytes, opt, sizeof opt), p->forks, p->child_pages,
-		 p->server_pages, p->check_every, p->seed);
+	demo_say_trace(run, &gen_fork_server_kind, p);
 }
 
 /* The end state and the leak figure; true if nothing leaked. */
