@@ -133,6 +133,10 @@ static unsigned chart_level(const struct chart *ch, uint64_t yv)
 	uint64_t span = ch->ymax - ch->ymin;
 	double frac;
 
+	if (yv < ch->ymin)
+		return 0;   /* below a fixed range: no bar */
+	if (yv > ch->ymax)
+		yv = ch->ymax;
 	if (span == 0)
 		return 1;
 	frac = (double)(yv - ch->ymin) / (double)span;
@@ -214,6 +218,10 @@ void series_chart(const struct series *s, size_t x, size_t y,
 	ch.filled = calloc(ch.width, sizeof *ch.filled);
 	if (ch.top != NULL && ch.filled != NULL) {
 		chart_ranges(&ch, s, x, y);
+		if (style != NULL && style->fixed_y && style->y_lo < style->y_hi) {
+			ch.ymin = style->y_lo;
+			ch.ymax = style->y_hi;
+		}
 		chart_bin(&ch, s, x, y);
 		label_width = snprintf(big, sizeof big, "%" PRIu64, ch.ymax);
 		fprintf(out, "%s%s\n", ch.prefix, s->names[y]);

@@ -60,6 +60,12 @@ struct series_chart_style {
 	unsigned width;      /* text columns of bars (default 60) */
 	unsigned height;     /* text rows of bars (default 10) */
 	const char *prefix;  /* put before every line, e.g. "# " (default none) */
+	/* A fixed y range instead of the data's: bars start at Y_LO (a value
+	 * at or below it draws one row... none if below) and the top row is
+	 * Y_HI (values above it are cut there).  For a figure that varies a
+	 * little far from 0, or is to be seen against a bound. */
+	bool fixed_y;
+	uint64_t y_lo, y_hi;
 };
 #define SERIES_CHART_WIDTH 60
 #define SERIES_CHART_HEIGHT 10
