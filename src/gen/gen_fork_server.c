@@ -162,23 +162,7 @@ static const struct gen_option fs_options[] = {
 		    "the PRNG's seed: which pages are touched"),
 };
 
-static void fs_defaults(void *p)
-{
-	gen_fork_server_defaults(p);
-}
-
-static int fs_generate(FILE *out, const void *p)
-{
-	return gen_fork_server(out, p);
-}
-
-const struct gen_kind gen_fork_server_kind = {
-	.name = "fork-server",
-	.summary = "A server with a large heap, mostly paged out, forks children that write a\n"
-		   "few heap pages and exit: the swap leak of the 1993-95 reports.",
-	.options = fs_options,
-	.noptions = sizeof fs_options / sizeof fs_options[0],
-	.params_size = sizeof(struct gen_fork_server_params),
-	.defaults = fs_defaults,
-	.generate = fs_generate,
-};
+GEN_KIND_DEFINE(gen_fork_server_kind, "fork-server",
+		"A server with a large heap, mostly paged out, forks children that write a\n"
+		"few heap pages and exit: the swap leak of the 1993-95 reports.",
+		struct gen_fork_server_params, fs_options, gen_fork_server_defaults, gen_fork_server, NULL);

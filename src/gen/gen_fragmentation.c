@@ -665,23 +665,7 @@ static const struct gen_option gf_options[] = {
 		    "a `1 maps` line every N rounds (0: only the final one)"),
 };
 
-static void gf_defaults(void *p)
-{
-	gen_frag_defaults(p);
-}
-
-static int gf_generate(FILE *out, const void *p)
-{
-	return gen_fragmentation(out, p);
-}
-
-const struct gen_kind gen_fragmentation_kind = {
-	.name = "fragmentation",
-	.summary = "The address-space life of a long-running translator (the GNU Mach reports of\n"
-		   "maps grown to thousands of entries): heaps, buffers, threads, disk windows.",
-	.options = gf_options,
-	.noptions = sizeof gf_options / sizeof gf_options[0],
-	.params_size = sizeof(struct gen_frag_params),
-	.defaults = gf_defaults,
-	.generate = gf_generate,
-};
+GEN_KIND_DEFINE(gen_fragmentation_kind, "fragmentation",
+		"The address-space life of a long-running translator (the GNU Mach reports of\n"
+		"maps grown to thousands of entries): heaps, buffers, threads, disk windows.",
+		struct gen_frag_params, gf_options, gen_frag_defaults, gen_fragmentation, NULL);

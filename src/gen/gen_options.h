@@ -78,6 +78,24 @@ struct gen_kind {
 	int (*generate)(FILE *out, const void *params);
 };
 
+/*
+ * Defines `const struct gen_kind VAR` for a generator with parameter
+ * struct T, option table OPTIONS, DEFAULTS(T *) and GENERATE(FILE *,
+ * const T *); VALIDATE is NULL or as in struct gen_kind.  The typed
+ * functions are wrapped here once, not by hand in every generator.
+ */
+#define GEN_KIND_DEFINE(VAR, NAME, SUMMARY, T, OPTIONS, DEFAULTS, GENERATE, VALIDATE)   \
+	static void VAR##_defaults(void *p) { DEFAULTS((T *)p); }                       \
+	static int VAR##_generate(FILE *out, const void *p)                             \
+	{                                                                               \
+		return GENERATE(out, (const T *)p);                                     \
+	}                                                                               \
+	const struct gen_kind VAR = {                                                   \
+		.name = NAME, .summary = SUMMARY, .options = OPTIONS,                   \
+		.noptions = sizeof OPTIONS / sizeof OPTIONS[0], .params_size = sizeof(T), \
+		.defaults = VAR##_defaults, .validate = VALIDATE, .generate = VAR##_generate, \
+	}
+
 /* The kinds, in the order `mvm help` lists them. */
 extern const struct gen_kind gen_random_kind, gen_fork_server_kind, gen_vm_test_kind,
 	gen_parallel_build_kind, gen_fragmentation_kind, gen_translator_kind;

@@ -508,23 +508,7 @@ static const struct gen_option pb_options[] = {
 		     "a `check` line after each unit"),
 };
 
-static void pb_defaults(void *p)
-{
-	gen_pbuild_defaults(p);
-}
-
-static int pb_generate(FILE *out, const void *p)
-{
-	return gen_parallel_build(out, p);
-}
-
-const struct gen_kind gen_parallel_build_kind = {
-	.name = "parallel-build",
-	.summary = "A make -jN on a machine barely big enough: sparse compilers that allocate in\n"
-		   "bursts, fork and exec (the 1998 NetBSD pmap reports).",
-	.options = pb_options,
-	.noptions = sizeof pb_options / sizeof pb_options[0],
-	.params_size = sizeof(struct gen_pbuild_params),
-	.defaults = pb_defaults,
-	.generate = pb_generate,
-};
+GEN_KIND_DEFINE(gen_parallel_build_kind, "parallel-build",
+		"A make -jN on a machine barely big enough: sparse compilers that allocate in\n"
+		"bursts, fork and exec (the 1998 NetBSD pmap reports).",
+		struct gen_pbuild_params, pb_options, gen_pbuild_defaults, gen_parallel_build, NULL);

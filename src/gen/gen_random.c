@@ -1006,23 +1006,7 @@ static const struct gen_option random_options[] = {
 		     "no `check` lines"),
 };
 
-static void random_defaults(void *p)
-{
-	gen_random_defaults(p);
-}
-
-static int random_generate(FILE *out, const void *p)
-{
-	return gen_random(out, p);
-}
-
-const struct gen_kind gen_random_kind = {
-	.name = "random",
-	.summary = "A random trace that exercises every operation, with deliberate errors, for\n"
-		   "the reference model and the Linux oracle (tools/native-replay).",
-	.options = random_options,
-	.noptions = sizeof random_options / sizeof random_options[0],
-	.params_size = sizeof(struct gen_random_params),
-	.defaults = random_defaults,
-	.generate = random_generate,
-};
+GEN_KIND_DEFINE(gen_random_kind, "random",
+		"A random trace that exercises every operation, with deliberate errors, for\n"
+		"the reference model and the Linux oracle (tools/native-replay).",
+		struct gen_random_params, random_options, gen_random_defaults, gen_random, NULL);

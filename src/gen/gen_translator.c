@@ -411,11 +411,6 @@ static const struct gen_option tr_options[] = {
 	GEN_OPT_NUM("--seed", struct gen_translator_params, seed, 0, UINT64_MAX, "the PRNG's seed"),
 };
 
-static void tr_defaults(void *p)
-{
-	gen_translator_defaults(p);
-}
-
 /* The one limit that ties two options together. */
 static const char *tr_validate(const void *params)
 {
@@ -426,19 +421,8 @@ static const char *tr_validate(const void *params)
 	return NULL;
 }
 
-static int tr_generate(FILE *out, const void *p)
-{
-	return gen_translator(out, p);
-}
-
-const struct gen_kind gen_translator_kind = {
-	.name = "translator",
-	.summary = "An ext2fs translator serving heavy I/O through shared file mappings, with\n"
-		   "forked clients, on too little RAM (the trace's third line says how much).",
-	.options = tr_options,
-	.noptions = sizeof tr_options / sizeof tr_options[0],
-	.params_size = sizeof(struct gen_translator_params),
-	.defaults = tr_defaults,
-	.validate = tr_validate,
-	.generate = tr_generate,
-};
+GEN_KIND_DEFINE(gen_translator_kind, "translator",
+		"An ext2fs translator serving heavy I/O through shared file mappings, with\n"
+		"forked clients, on too little RAM (the trace's third line says how much).",
+		struct gen_translator_params, tr_options, gen_translator_defaults, gen_translator,
+		tr_validate);

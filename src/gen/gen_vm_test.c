@@ -313,23 +313,7 @@ static const struct gen_option vt_options[] = {
 	GEN_OPT_NUM("--seed", struct gen_vm_test_params, seed, 0, UINT64_MAX, "the PRNG's seed"),
 };
 
-static void vt_defaults(void *p)
-{
-	gen_vm_test_defaults(p);
-}
-
-static int vt_generate(FILE *out, const void *p)
-{
-	return gen_vm_test(out, p);
-}
-
-const struct gen_kind gen_vm_test_kind = {
-	.name = "vm-test",
-	.summary = "Many processes forking and swapping at once, after the vm-test program of\n"
-		   "the 1993 swap-leak report.",
-	.options = vt_options,
-	.noptions = sizeof vt_options / sizeof vt_options[0],
-	.params_size = sizeof(struct gen_vm_test_params),
-	.defaults = vt_defaults,
-	.generate = vt_generate,
-};
+GEN_KIND_DEFINE(gen_vm_test_kind, "vm-test",
+		"Many processes forking and swapping at once, after the vm-test program of\n"
+		"the 1993 swap-leak report.",
+		struct gen_vm_test_params, vt_options, gen_vm_test_defaults, gen_vm_test, NULL);

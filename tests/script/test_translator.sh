@@ -167,7 +167,7 @@ expect_usage() { expect_gen_usage translator "$@"; }
 expect_usage 'unknown option "--bogus" for translator' --bogus
 expect_usage '\-\-files: "0" is not a number from 1 to 4096' --files 0
 expect_usage '\-\-file-size: "2G" is not a size from 1 to 1G' --file-size 2G
-expect_usage '\-\-anon: at least 16K' --anon 8K
+expect_usage '\-\-anon: "8K" is not a size from 16K to 16G' --anon 8K
 expect_usage '\-\-files times --file-size is more than 16G' --files 4096 --file-size 8M
 expect_usage 'option --seed needs a value' --seed
 
