@@ -1,86 +1,50 @@
 /*
  * cmd_gen.c - `mvm gen KIND [OPTIONS]`: print a generated trace.
+ *
+ * Only the dispatch lives here: each generator declares its options in
+ * src/gen (gen_options.h), and the one parser there reads them, prints
+ * `--help` and writes the header that regenerates the trace.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "gen/gen.h"
+#include "gen/gen_options.h"
 
-static void gen_random_options(int argc, char **argv, struct gen_random_params *p)
+static int run_kind(const struct gen_kind *k, int argc, char **argv)
 {
-	for (int i = 2; i < argc; i++) {
-		const char *v;
-		uint64_t n;
+	void *params = calloc(1, k->params_size);
+	char err[512];
+	int status = 0;
 
-		if (strcmp(argv[i], "--no-files") == 0) {
-			p->files = false;
-			continue;
-		}
-		if (strcmp(argv[i], "--no-checks") == 0) {
-			p->checks = false;
-			continue;
-		}
-		if (cli_take_value(argc, argv, &i, "--seed", &v)) {
-			if (!cli_parse_number(v, &p->seed))
-				cli_usage_error("gen", "--seed: \"%s\" is not a number", v);
-			continue;
-		}
-		if (cli_take_value(argc, argv, &i, "--ops", &v)) {
-			if (!cli_parse_number(v, &p->ops))
-				cli_usage_error("gen", "--ops: \"%s\" is not a number", v);
-			continue;
-		}
-		if (cli_take_value(argc, argv, &i, "--procs", &v)) {
-			if (!cli_parse_number(v, &n) || n == 0 || n > 1000)
-				cli_usage_error("gen", "--procs: \"%s\" is not a number from 1 to 1000", v);
-			p->max_procs = (unsigned)n;
-			continue;
-		}
-		if (cli_take_value(argc, argv, &i, "--depth", &v)) {
-			if (!cli_parse_number(v, &n) || n > 1000)
-				cli_usage_error("gen", "--depth: \"%s\" is not a number up to 1000", v);
-			p->max_depth = (unsigned)n;
-			continue;
-		}
-		if (cli_take_value(argc, argv, &i, "--span", &v)) {
-			if (!cli_parse_number(v, &p->span_pages) || p->span_pages == 0)
-				cli_usage_error("gen", "--span: \"%s\" is not a page count", v);
-			continue;
-		}
-		cli_usage_error("gen", "unknown option \"%s\" for random", argv[i]);
+	if (params == NULL)
+		cli_fail("gen", "out of memory");
+	switch (gen_options_parse(k, argc, argv, params, err, sizeof err)) {
+	case GEN_HELP:
+		gen_options_help(k, stdout);
+		break;
+	case GEN_BAD:
+		cli_usage_error("gen", "%s", err);
+	case GEN_PARSED:
+		if (k->generate(stdout, params) != 0 || fflush(stdout) != 0)
+			cli_fail("gen", "%s: cannot write the trace", k->name);
+		break;
 	}
+	free(params);
+	return status;
 }
-
-static int cli_gen_random(int argc, char **argv)
-{
-	struct gen_random_params p;
-
-	gen_random_defaults(&p);
-	gen_random_options(argc + 1, argv - 1, &p);
-	return gen_random(stdout, &p) == 0 && fflush(stdout) == 0 ? 0 : 1;
-}
-
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} gen_kinds[] = {
-	{"random", cli_gen_random},
-	{"fork-server", cli_gen_fork_server},
-	{"vm-test", cli_gen_vm_test},
-	{"parallel-build", cli_gen_parallel_build},
-	{"fragmentation", cli_gen_fragmentation},
-	{"translator", cli_gen_translator},
-};
 
 int cli_gen(int argc, char **argv)
 {
+	const struct gen_kind *k;
+	char names[256];
+
 	if (argc < 2)
-		cli_usage_error("gen", "expected a KIND: random, fork-server, vm-test, "
-				       "parallel-build, fragmentation or translator");
-	for (size_t i = 0; i < sizeof gen_kinds / sizeof gen_kinds[0]; i++)
-		if (strcmp(argv[1], gen_kinds[i].name) == 0)
-			return gen_kinds[i].run(argc - 1, argv + 1);
-	cli_usage_error("gen", "unknown KIND \"%s\" (known: random, fork-server, vm-test, "
-			       "parallel-build, fragmentation, translator)", argv[1]);
+		cli_usage_error("gen", "expected a KIND: %s (mvm gen KIND --help lists its options)",
+				gen_kind_names(names, sizeof names));
+	if ((k = gen_kind_find(argv[1])) == NULL)
+		cli_usage_error("gen", "unknown KIND \"%s\" (known: %s)", argv[1],
+				gen_kind_names(names, sizeof names));
+	return run_kind(k, argc - 2, argv + 2);
 }

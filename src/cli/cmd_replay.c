@@ -1,50 +1,77 @@
 /*
- * cmd_replay.c - `mvm replay [OPTIONS] TRACE|-`.
+ * cmd_replay.c - `mvm replay [OPTIONS] TRACE|-`, and the replay options
+ * `mvm demo` takes too.
  *
- * The device, file and injection options are checked here, so that a
- * bad value exits 2 before anything boots; whether a --swap-file can be
- * created, or a --files directory opened, is known only at boot.
+ * The numeric options are rows of a table (src/gen/gen_options.h: name,
+ * field, range, help), read by the generators' own value parser: each is
+ * range-checked with a message that gives the range, and `mvm help` prints
+ * the same rows, so the documented range is the one enforced.  The ranges
+ * are what a simulation can mean (an operation costing up to a second, a
+ * device up to 1 TB/s) and keep the simulated clock far from overflow.
+ *
+ * Every value is checked here, so that a bad one exits 2 before anything
+ * boots; whether a --swap-file can be created, or a --files directory
+ * opened, is known only at boot.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "gen/gen_options.h"
+#include "model/verify.h"
+#include "report/sampler.h"
 #include "sim/inject.h"
 #include "sim/replay.h"
-#include "model/verify.h"
 
-/* --swap, --swap-file, --swap-seek, --swap-rate, --op-cost, --inject at ARGV[*I]. */
-static bool device_option(int argc, char **argv, int *i, const char *cmd, struct replay_opts *o)
+#define NS_MAX 1000000000ull        /* one second of simulated time */
+#define MBPS_MAX 1000000ull         /* 1 TB/s */
+#define EVERY_MAX 1000000000ull     /* operations */
+#define REPLAY_SAMPLE_EVERY 100     /* --sample-every default with --series */
+
+#define RO struct replay_opts
+static const struct gen_option numeric_options[] = {
+	GEN_OPT_BYTES("--ram", RO, ram_bytes, 256ull << 10, 16ull << 30, "simulated RAM"),
+	GEN_OPT_NUM("--check-every", RO, check_every, 0, EVERY_MAX,
+		    "run the consistency checker every N operations (0: only `check` lines)"),
+	GEN_OPT_NUM("--sample-every", RO, sample_every, 1, EVERY_MAX,
+		    "with --series: a row every N operations and one at the end\n"
+		    "                         (demo: about 240 rows a scenario unless given)"),
+	GEN_OPT_BYTES("--swap", RO, dev.swap_bytes, 0, 64ull << 30,
+		      "swap device size (0: no swap; else at least a page, 4096)"),
+	GEN_OPT_NUM("--swap-seek", RO, dev.swap_seek_ns, 0, NS_MAX,
+		    "seek time of a non-sequential swap request, in ns"),
+	GEN_OPT_NUM("--swap-rate", RO, dev.swap_rate_mbps, 0, MBPS_MAX,
+		    "swap transfer rate in MB/s (0: instant)"),
+	GEN_OPT_NUM("--op-cost", RO, dev.op_cost_ns, 0, NS_MAX,
+		    "simulated time each trace operation takes, in ns"),
+	GEN_OPT_NUM("--pager-inflight", RO, files.pager_inflight, 1, 65536,
+		    "data_returns in flight to the file pager at most"),
+	GEN_OPT_NUM("--pager-latency", RO, dev.pager_latency_ns, 0, NS_MAX,
+		    "the file pager's service time per message, in ns"),
+	GEN_OPT_NUM("--pager-rate", RO, dev.pager_rate_mbps, 0, MBPS_MAX,
+		    "the file pager's transfer rate in MB/s (0: instant)"),
+};
+#undef RO
+#define NNUMERIC (sizeof numeric_options / sizeof numeric_options[0])
+#define DIRTY_MAX_PAGES (4ull << 20)   /* 16 GiB of pages: all the RAM --ram allows */
+
+/* A numeric option of the table at ARGV[*I]. */
+static bool numeric_option(int argc, char **argv, int *i, const char *cmd, struct replay_opts *o)
 {
+	char err[256];
 	const char *v;
-	char err[512];
 
-	if (cli_take_value(argc, argv, i, "--swap", &v)) {
-		if (!cli_parse_size(v, &o->dev.swap_bytes))
-			cli_usage_error(cmd, "--swap: \"%s\" is not a size (like 256M, or 0 for none)", v);
+	for (size_t k = 0; k < NNUMERIC; k++) {
+		if (!cli_take_value(cmd, argc, argv, i, numeric_options[k].name, &v))
+			continue;
+		if (!gen_option_set(&numeric_options[k], v, o, err, sizeof err))
+			cli_usage_error(cmd, "%s", err);
 		if (o->dev.swap_bytes != 0 && o->dev.swap_bytes < VM_PAGE_SIZE)
 			cli_usage_error(cmd, "--swap: \"%s\" is smaller than a page (4096 bytes)", v);
-	} else if (cli_take_value(argc, argv, i, "--swap-file", &v)) {
-		if (*v == '\0')
-			cli_usage_error(cmd, "--swap-file: expected a path");
-		o->dev.swap_path = v;
-	} else if (cli_take_value(argc, argv, i, "--swap-seek", &v)) {
-		if (!cli_parse_number(v, &o->dev.swap_seek_ns))
-			cli_usage_error(cmd, "--swap-seek: \"%s\" is not a number of nanoseconds", v);
-	} else if (cli_take_value(argc, argv, i, "--swap-rate", &v)) {
-		if (!cli_parse_number(v, &o->dev.swap_rate_mbps))
-			cli_usage_error(cmd, "--swap-rate: \"%s\" is not a number of MB/s", v);
-	} else if (cli_take_value(argc, argv, i, "--op-cost", &v)) {
-		if (!cli_parse_number(v, &o->dev.op_cost_ns))
-			cli_usage_error(cmd, "--op-cost: \"%s\" is not a number of nanoseconds", v);
-	} else if (cli_take_value(argc, argv, i, "--inject", &v)) {
-		if (!inject_parse(&o->inject, v, err, sizeof err))
-			cli_usage_error(cmd, "--inject: %s", err);
-	} else {
-		return false;
+		return true;
 	}
-	return true;
+	return false;
 }
 
 /* --dirty-max N (pages) or N% (of RAM). */
@@ -55,7 +82,7 @@ static void dirty_max_option(const char *v, const char *cmd, struct sim_files_co
 
 	f->dirty_max_percent = n > 0 && v[n - 1] == '%';
 	snprintf(num, sizeof num, "%.*s", (int)(f->dirty_max_percent ? n - 1 : n), v);
-	if (n >= sizeof num || !cli_parse_number(num, &f->dirty_max))
+	if (n >= sizeof num || !gen_parse_number(num, &f->dirty_max))
 		cli_usage_error(cmd, "--dirty-max: \"%s\" is not a number of pages or a percentage "
 				     "(like 512 or 12%%)", v);
 	if (f->dirty_max == 0)
@@ -63,75 +90,100 @@ static void dirty_max_option(const char *v, const char *cmd, struct sim_files_co
 	if (f->dirty_max_percent && f->dirty_max > 100)
 		cli_usage_error(cmd, "--dirty-max: %" PRIu64 "%% is more than all of RAM",
 				f->dirty_max);
+	if (f->dirty_max > DIRTY_MAX_PAGES)
+		cli_usage_error(cmd, "--dirty-max: \"%s\" is more than %llu pages (16G)", v,
+				DIRTY_MAX_PAGES);
 }
 
-/* --files, --dirty-max, --pager-inflight, --pager-latency, --pager-rate. */
-static bool file_option(int argc, char **argv, int *i, const char *cmd, struct replay_opts *o)
+/* The options with values of their own shape: paths, --dirty-max, --inject. */
+static bool shaped_option(int argc, char **argv, int *i, const char *cmd, struct replay_opts *o)
 {
 	const char *v;
-	uint64_t n;
+	char err[512];
 
-	if (cli_take_value(argc, argv, i, "--files", &v)) {
+	if (cli_take_value(cmd, argc, argv, i, "--swap-file", &v)) {
+		if (*v == '\0')
+			cli_usage_error(cmd, "--swap-file: expected a path");
+		o->dev.swap_path = v;
+	} else if (cli_take_value(cmd, argc, argv, i, "--files", &v)) {
 		if (*v == '\0')
 			cli_usage_error(cmd, "--files: expected a directory");
 		o->files.dir = v;
-	} else if (cli_take_value(argc, argv, i, "--dirty-max", &v)) {
+	} else if (cli_take_value(cmd, argc, argv, i, "--dirty-max", &v)) {
 		dirty_max_option(v, cmd, &o->files);
-	} else if (cli_take_value(argc, argv, i, "--pager-inflight", &v)) {
-		if (!cli_parse_number(v, &n) || n == 0 || n > UINT32_MAX)
-			cli_usage_error(cmd, "--pager-inflight: \"%s\" is not a number from 1 to %" PRIu32,
-					v, UINT32_MAX);
-		o->files.pager_inflight = (uint32_t)n;
-	} else if (cli_take_value(argc, argv, i, "--pager-latency", &v)) {
-		if (!cli_parse_number(v, &o->dev.pager_latency_ns))
-			cli_usage_error(cmd, "--pager-latency: \"%s\" is not a number of nanoseconds", v);
-	} else if (cli_take_value(argc, argv, i, "--pager-rate", &v)) {
-		if (!cli_parse_number(v, &o->dev.pager_rate_mbps))
-			cli_usage_error(cmd, "--pager-rate: \"%s\" is not a number of MB/s", v);
+	} else if (cli_take_value(cmd, argc, argv, i, "--inject", &v)) {
+		if (!inject_parse(&o->inject, v, err, sizeof err))
+			cli_usage_error(cmd, "--inject: %s", err);
 	} else {
 		return false;
 	}
 	return true;
 }
 
-int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o)
+int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o,
+		       const char **series)
 {
 	int i;
 
+	o->who = cmd;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		const char *v;
-
-		if (device_option(argc, argv, &i, cmd, o) || file_option(argc, argv, &i, cmd, o))
+		if (numeric_option(argc, argv, &i, cmd, o) || shaped_option(argc, argv, &i, cmd, o))
 			continue;
-		if (cli_take_value(argc, argv, &i, "--ram", &v)) {
-			if (!cli_parse_size(v, &o->ram_bytes))
-				cli_usage_error(cmd, "--ram: \"%s\" is not a size (like 64M)", v);
-		} else if (cli_take_value(argc, argv, &i, "--check-every", &v)) {
-			if (!cli_parse_number(v, &o->check_every))
-				cli_usage_error(cmd, "--check-every: \"%s\" is not a number", v);
-		} else if (strcmp(argv[i], "--verify") == 0) {
+		if (cli_take_value(cmd, argc, argv, &i, "--series", series))
+			continue;
+		if (strcmp(argv[i], "--verify") == 0)
 			o->oracle = &model_oracle;
-		} else if (strcmp(argv[i], "--stat") == 0) {
+		else if (strcmp(argv[i], "--stat") == 0)
 			o->stats = stderr;
-		} else if (strcmp(argv[i], "-v") == 0) {
+		else if (strcmp(argv[i], "-v") == 0)
 			o->verbose++;
-		} else if (strcmp(argv[i], "--") == 0) {
+		else if (strcmp(argv[i], "--") == 0)
 			return i + 1;
-		} else {
-			cli_usage_error(cmd, "unknown option \"%s\"", argv[i]);
-		}
+		else
+			cli_usage_error(cmd, "unknown option \"%s\" (mvm help lists them)", argv[i]);
 	}
 	return i;
+}
+
+void cli_replay_options_help(FILE *out)
+{
+	struct replay_opts defaults;
+
+	replay_opts_defaults(&defaults);
+	defaults.sample_every = REPLAY_SAMPLE_EVERY;
+	for (size_t k = 0; k < NNUMERIC; k++)
+		gen_option_help(&numeric_options[k], &defaults, out);
+}
+
+/* `replay --series FILE`: the machine's standard figures over time. */
+static int replay_with_series(const char *trace, struct replay_opts *o, const char *path)
+{
+	struct sampler smp;
+	char err[4200];
+	int status;
+
+	sampler_init_figures(&smp, o->sample_every ? o->sample_every : REPLAY_SAMPLE_EVERY);
+	sampler_attach(&smp, o);
+	status = replay_run(trace, o);
+	if (!series_write_file(&smp.series, path, err, sizeof err)) {
+		sampler_free(&smp);
+		cli_fail("replay", "--series: cannot write %s", err);
+	}
+	sampler_free(&smp);
+	return status;
 }
 
 int cli_replay(int argc, char **argv)
 {
 	struct replay_opts o;
+	const char *series = NULL;
 	int i;
 
 	replay_opts_defaults(&o);
-	i = cli_replay_options(argc, argv, "replay", &o);
+	i = cli_replay_options(argc, argv, "replay", &o, &series);
 	if (i != argc - 1)
 		cli_usage_error("replay", "expected one TRACE (a file, or - for standard input)");
-	return replay_run(argv[i], &o);
+	if (o.sample_every != 0 && series == NULL)
+		cli_usage_error("replay", "--sample-every: only with --series FILE");
+	return series != NULL ? replay_with_series(argv[i], &o, series) : replay_run(argv[i], &o);
 }

@@ -3,9 +3,11 @@
  *
  * Each scenario lives in its own file (demo_<name>.c): it generates its
  * trace, replays it (demo_run.c helpers), samples figures over time
- * (src/sim/series.h), and prints a readable report: what it shows, the
+ * (src/report/sampler.h), and prints a readable report: what it shows, the
  * figures, a text chart where time matters, and the checker's verdict.
- * `mvm demo` runs them all in order; `--only a,b` picks some.
+ * `mvm demo` runs them all in order; `--only a,b` picks some; with
+ * `--series FILE` each scenario's figures are kept in one set, written to
+ * FILE once all have run (src/report/series_set.h).
  */
 #ifndef MVM_CLI_DEMO_H
 #define MVM_CLI_DEMO_H
@@ -15,13 +17,15 @@
 
 #include "sim/replay.h"
 
+struct series_set;
+
 struct demo_ctx {
 	bool quick;               /* --quick: small sizes (tests, CI smoke) */
 	FILE *out;                /* the report */
 	const char *series_path;  /* --series FILE: figures over time, CSV or
-	                           * JSON by the extension; each scenario writes
-	                           * FILE with its name inserted before the
-	                           * extension (e.g. swap.fork-server.csv) */
+	                           * JSON by the extension */
+	struct series_set *series;  /* with --series: every scenario's series,
+	                             * added as each finishes; else NULL */
 	struct replay_opts base;  /* replay options from the command line */
 };
 

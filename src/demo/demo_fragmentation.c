@@ -31,6 +31,7 @@
 #include "demo_run.h"
 #include "model/frag.h"
 #include "gen/gen_fragmentation.h"
+#include "gen/gen_options.h"
 #include "sim/sim.h"
 #include "vm/map.h"
 #include "model/verify.h"
@@ -162,14 +163,13 @@ static void describe(const struct demo_run *run, const struct gen_frag_params *p
 	demo_say(run, "read-only and dontfork mappings, windows of a disk file are mapped shared "
 		      "and unmapped, threads start and end,");
 	demo_say(run, "and children fork, write, mprotect, exec and exit");
-	demo_say(run, "trace: mvm gen fragmentation --seed %" PRIu64 " --rounds %" PRIu64
-		      " --maps-every 0", p->seed, p->rounds);
+	demo_say_trace(run, &gen_fragmentation_kind, p);
 }
 
 /* A few rows of the server's figures, evenly spaced. */
 static void report_table(const struct demo_run *run)
 {
-	const struct series *s = &run->series;
+	const struct series *s = &run->sampler.series;
 	size_t rows = s->nrows < 12 ? s->nrows : 12;
 
 	demo_say(run, "process 1 over time:");
@@ -187,7 +187,7 @@ static void report_table(const struct demo_run *run)
 /* The end state, the verdict on the minimum; true if it held. */
 static bool report_end(const struct demo_run *run, const struct frag_demo *d)
 {
-	const struct series *s = &run->series;
+	const struct series *s = &run->sampler.series;
 	size_t last = s->nrows - 1, peak = series_peak_row(s, COL_CLIP);
 	uint64_t e = series_get(s, last, COL_ENTRIES), c = series_get(s, last, COL_CLIP);
 	char mvm_size[32], clip_size[32];
@@ -255,7 +255,7 @@ int demo_fragmentation(struct demo_ctx *ctx)
 	free(text);
 	describe(&run, &p);
 	demo_report_machine(&run);
-	if (run.series.nrows == 0) {
+	if (run.sampler.series.nrows == 0) {
 		demo_say(&run, "no samples were taken");
 		ok = false;
 	} else {

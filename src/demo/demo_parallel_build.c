@@ -29,6 +29,7 @@
 #include "mvm/pmap.h"
 #include "mvm/vm_page.h"
 #include "gen/gen_parallel_build.h"
+#include "gen/gen_options.h"
 #include "sim/sim.h"
 #include "vm/pagedaemon.h"
 #include "model/verify.h"
@@ -122,7 +123,7 @@ static void bar(FILE *out, uint64_t held, uint64_t never, uint64_t nframes)
 /* Both figures on one chart, PB_ROWS slices of the run, each at its largest. */
 static void chart(const struct demo_run *run, const struct pbuild_demo *d)
 {
-	const struct series *s = &run->series;
+	const struct series *s = &run->sampler.series;
 	size_t per = (s->nrows + PB_ROWS - 1) / PB_ROWS;
 
 	demo_say(run, "table pages over time: '#' held, '.' what a never-freeing pmap would hold "
@@ -144,9 +145,9 @@ static void chart(const struct demo_run *run, const struct pbuild_demo *d)
 
 static void figures(const struct demo_run *run, const struct pbuild_demo *d)
 {
-	size_t pk = series_peak_row(&run->series, COL_PTP);
-	uint64_t peak = series_get(&run->series, pk, COL_PTP);
-	uint64_t left = series_get(&run->series, run->series.nrows - 1, COL_PTP);
+	size_t pk = series_peak_row(&run->sampler.series, COL_PTP);
+	uint64_t peak = series_get(&run->sampler.series, pk, COL_PTP);
+	uint64_t left = series_get(&run->sampler.series, run->sampler.series.nrows - 1, COL_PTP);
 	char a[32], b[32];
 
 	demo_say(run, "table pages: at most %" PRIu64 " held at once (%s, %.0f%% of RAM); %" PRIu64
@@ -160,10 +161,10 @@ static void figures(const struct demo_run *run, const struct pbuild_demo *d)
 	demo_say(run, "memory at the peak of table pages (after op %" PRIu64 ", %" PRIu64
 		      " processes), in frames: user %" PRIu64 ", tables %" PRIu64 ", pv %" PRIu64
 		      ", core metadata %" PRIu64 ", boot %" PRIu64 ", free %" PRIu64,
-		 series_get(&run->series, pk, COL_OPS), series_get(&run->series, pk, COL_PROCS),
-		 series_get(&run->series, pk, COL_USER), peak, series_get(&run->series, pk, COL_PV),
-		 series_get(&run->series, pk, COL_KMEM), d->nboot,
-		 series_get(&run->series, pk, COL_FREE));
+		 series_get(&run->sampler.series, pk, COL_OPS), series_get(&run->sampler.series, pk, COL_PROCS),
+		 series_get(&run->sampler.series, pk, COL_USER), peak, series_get(&run->sampler.series, pk, COL_PV),
+		 series_get(&run->sampler.series, pk, COL_KMEM), d->nboot,
+		 series_get(&run->sampler.series, pk, COL_FREE));
 	demo_say(run, "reclaim: %" PRIu64 " idle pmaps collected, %" PRIu64 " emergency reclaims, %"
 		      PRIu64 " frames freed by collection; pmap_enter failed %" PRIu64
 		      " times for a table page and %" PRIu64 " for a pv chunk, each retried after "
@@ -175,7 +176,7 @@ static void figures(const struct demo_run *run, const struct pbuild_demo *d)
 /* What the scenario demonstrates, beyond the model and the checker. */
 static bool judge(const struct demo_run *run, const struct pbuild_demo *d)
 {
-	uint64_t left = series_get(&run->series, run->series.nrows - 1, COL_PTP);
+	uint64_t left = series_get(&run->sampler.series, run->sampler.series.nrows - 1, COL_PTP);
 	bool ok = true;
 
 	if (run->oom_kills != 0) {
@@ -207,9 +208,7 @@ static void describe(const struct demo_run *run, const struct gen_pbuild_params 
 		      "libraries 1 GiB apart", p->jobs, p->units, p->libs);
 	demo_say(run, "and allocates in bursts (%u on average) of %u pages, one per 2 MiB, freed by "
 		      "munmap or madvise dontneed", p->bursts, p->burst_pages);
-	demo_say(run, "trace: mvm gen parallel-build --seed %" PRIu64 " --jobs %u --units %u "
-		      "--bursts %u --burst-pages %u --libs %u",
-		 p->seed, p->jobs, p->units, p->bursts, p->burst_pages, p->libs);
+	demo_say_trace(run, &gen_parallel_build_kind, p);
 	demo_say(run, "no swap, %u us of work per operation (idle: 10 ms), --verify, checker every "
 		      "%" PRIu64 " operations", PB_OP_COST_NS / 1000, run->opts.check_every);
 }
@@ -238,7 +237,7 @@ int demo_parallel_build(struct demo_ctx *ctx)
 		return 1;
 	describe(&run, &p);
 	demo_report_machine(&run);
-	ok = run.series.nrows > 0;
+	ok = run.sampler.series.nrows > 0;
 	if (ok) {
 		chart(&run, &d);
 		figures(&run, &d);

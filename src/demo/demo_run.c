@@ -3,11 +3,14 @@
  *
  * The replay's output lines are not the point of a demo (the report is),
  * and a long scenario prints tens of thousands of them; they go to a
- * stream that only counts them, and the `killed` lines among them.
- * Figures are taken through the replay's sample hook, which demo_run asks
- * for after every operation: most calls only compare two counters, and
- * that lets a scenario act at an exact moment of its trace (right after a
- * `stat` line) as well as every so many operations.  The checks that ran are the checker's own count of
+ * stream that only counts them, and the `killed` lines among them (or
+ * copies them too, for the one scenario that shows them).  Figures are
+ * taken through the replay's sample hook, which demo_run asks for after
+ * every operation: most calls only compare two counters, and that lets a
+ * scenario act at an exact moment of its trace (right after a `stat`
+ * line) as well as every so many operations; rows themselves are the
+ * report's sampler's (src/report/sampler.c), shared with `mvm replay
+ * --series`.  The checks that ran are the checker's own count of
  * `check` lines plus the --check-every ones; the replay stops at the
  * first that fails, so "all passed" is the replay's status.
  *
@@ -25,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "gen/gen_options.h"
+#include "report/series_set.h"
 #include "sim/sim.h"
 #include "trace/trace.h"
 #include "vm/anon.h"
@@ -48,16 +53,25 @@ char *demo_trace_text(demo_gen_fn gen, const void *params, size_t *len)
 	return text;
 }
 
+/* The sampler's fill function: the scenario's, which takes the run. */
+static void fill_row(void *arg, struct sim *s, uint64_t ops, uint64_t *row)
+{
+	struct demo_run *run = arg;
+
+	run->sample(run, s, ops, row);
+}
+
 void demo_run_init(struct demo_run *run, struct demo_ctx *ctx, const char *name,
 		   const char *const *columns, size_t ncolumns)
 {
-	*run = (struct demo_run){.ctx = ctx, .name = name, .opts = ctx->base};
-	series_init(&run->series, columns, ncolumns);
+	*run = (struct demo_run){.ctx = ctx, .name = name, .opts = ctx->base,
+				 .sample_every = ctx->base.sample_every};
+	sampler_init(&run->sampler, columns, ncolumns, fill_row, run, 1);
 }
 
 void demo_run_free(struct demo_run *run)
 {
-	series_free(&run->series);
+	sampler_free(&run->sampler);
 }
 
 /* ---- the replay ---- */
@@ -69,6 +83,7 @@ void demo_run_free(struct demo_run *run)
  */
 struct out_sink {
 	uint64_t *lines, *killed;
+	FILE *echo;     /* NULL, or where the lines are copied */
 	char head[40];  /* the current line's first bytes */
 	size_t headlen;
 };
@@ -86,6 +101,8 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 {
 	struct out_sink *k = cookie;
 
+	if (k->echo != NULL)
+		fwrite(buf, 1, size, k->echo);
 	for (size_t i = 0; i < size; i++) {
 		if (buf[i] == '\n') {
 			(*k->lines)++;
@@ -114,22 +131,10 @@ static FILE *output_sink(struct demo_run *run)
 		return NULL;
 	k->lines = &run->out_lines;
 	k->killed = &run->killed;
+	k->echo = run->echo;
 	if ((f = fopencookie(k, "w", io)) == NULL)
 		free(k);
 	return f;
-}
-
-static void take_row(struct demo_run *run, struct sim *s, uint64_t ops)
-{
-	uint64_t row[SERIES_MAX_COLUMNS] = {0};
-
-	if (run->sample == NULL || (run->series.nrows > 0 && run->last_row_ops == ops))
-		return;
-	row[0] = ops;
-	run->sample(run, s, ops, row);
-	row[0] = ops;
-	series_add(&run->series, row);
-	run->last_row_ops = ops;
 }
 
 static void note_end(struct demo_run *run, struct sim *s, uint64_t ops)
@@ -140,7 +145,7 @@ static void note_end(struct demo_run *run, struct sim *s, uint64_t ops)
 	run->oom_kills = s->stats.oom_kills;
 	run->swap_slots = vm_swap_enabled() ? vm_swap_slots() : 0;
 	run->swap_peak = vm_swap_stats.peak_inuse;
-	run->swap_end = demo_swap_inuse();
+	run->swap_end = figures_swap_inuse();
 }
 
 /* The replay's hook, after every operation and once at the end. */
@@ -153,8 +158,8 @@ static void demo_hook(void *arg, struct sim *s, uint64_t ops, bool at_end)
 		if (run->at_stat != NULL)
 			run->at_stat(run, s);
 	}
-	if (at_end || ops % run->sample_every == 0)
-		take_row(run, s, ops);
+	if (run->sample != NULL)
+		sampler_hook(&run->sampler, s, ops, at_end);
 	if (at_end)
 		note_end(run, s, ops);
 }
@@ -186,6 +191,7 @@ int demo_run_replay(struct demo_run *run, const char *text, size_t len)
 		return run->status = REPLAY_FAILED;
 	if (run->sample_every == 0)
 		run->sample_every = count_newlines(text, len) / DEMO_SAMPLE_ROWS + 1;
+	run->sampler.every = run->sample_every;
 	run->opts.out = sink;
 	run->opts.sample = demo_hook;
 	run->opts.sample_arg = run;
@@ -263,11 +269,6 @@ void demo_count_anons(struct sim *s, uint64_t pid, struct demo_anons *out)
 	trace_hash_free(&w.seen);
 }
 
-uint64_t demo_swap_inuse(void)
-{
-	return vm_swap_enabled() ? vm_swap_inuse() : 0;
-}
-
 /* ---- the swap leak ---- */
 
 void demo_swap_watch_sample(struct demo_swap_watch *w, uint64_t inuse, uint64_t owned)
@@ -283,7 +284,7 @@ void demo_swap_watch_sample(struct demo_swap_watch *w, uint64_t inuse, uint64_t 
 void demo_swap_watch_stat(struct demo_swap_watch *w, struct sim *s)
 {
 	w->ended = true;
-	w->end_inuse = demo_swap_inuse();
+	w->end_inuse = figures_swap_inuse();
 	w->end_procs = trace_hash_count(&s->procs);
 	demo_count_anons(s, 0, &w->end_all);
 }
@@ -301,8 +302,8 @@ bool demo_swap_watch_report(const struct demo_run *run, const struct demo_swap_w
 	demo_say(run, "leaked slots: %" PRIu64 "; after %s exited: %" PRIu64 " slots in use",
 		 leaked, gone, run->swap_end);
 	demo_say(run, "swap in use against slots live anons own: %s at %zu of %zu samples%s",
-		 w->gaps ? "DIFFERENT" : "equal", w->gaps ? (size_t)w->gaps : run->series.nrows,
-		 run->series.nrows, w->gaps ? " (see the series)" : "");
+		 w->gaps ? "DIFFERENT" : "equal", w->gaps ? (size_t)w->gaps : run->sampler.series.nrows,
+		 run->sampler.series.nrows, w->gaps ? " (see the series)" : "");
 	return leaked == 0 && w->end_inuse == owner->slots && w->gaps == 0 && run->swap_end == 0;
 }
 
@@ -336,20 +337,11 @@ const char *demo_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-const char *demo_size_option(uint64_t bytes, char *buf, size_t len)
+void demo_say_trace(const struct demo_run *run, const struct gen_kind *kind, const void *params)
 {
-	static const char suffix[] = "KMG";
-	int u = -1;
+	char cmd[1024];
 
-	while (u < 2 && bytes != 0 && bytes % 1024 == 0) {
-		bytes /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, len, "%" PRIu64, bytes);
-	else
-		snprintf(buf, len, "%" PRIu64 "%c", bytes, suffix[u]);
-	return buf;
+	demo_say(run, "trace: mvm %s", gen_options_command(kind, params, cmd, sizeof cmd));
 }
 
 void demo_report_machine(const struct demo_run *run)
@@ -370,41 +362,24 @@ void demo_report_machine(const struct demo_run *run)
 void demo_report_chart(const struct demo_run *run, const char *column)
 {
 	struct series_chart_style style = {.prefix = "#   "};
-	int col = series_column(&run->series, column);
+	int col = series_column(&run->sampler.series, column);
 
-	if (col < 0 || run->series.nrows == 0) {
+	if (col < 0 || run->sampler.series.nrows == 0) {
 		demo_say(run, "(no samples of %s)", column);
 		return;
 	}
-	series_chart(&run->series, 0, (size_t)col, &style, run->ctx->out);
+	series_chart(&run->sampler.series, 0, (size_t)col, &style, run->ctx->out);
 }
 
-void demo_series_path(const char *path, const char *name, char *buf, size_t len)
+void demo_report_series(struct demo_run *run)
 {
-	const char *base = strrchr(path, '/'), *dot;
+	size_t rows = run->sampler.series.nrows, cols = run->sampler.series.ncols;
 
-	base = base != NULL ? base + 1 : path;
-	dot = strrchr(base, '.');
-	if (dot == NULL || dot == base)
-		snprintf(buf, len, "%s.%s", path, name);
-	else
-		snprintf(buf, len, "%.*s.%s%s", (int)(dot - path), path, name, dot);
-}
-
-bool demo_report_series(const struct demo_run *run)
-{
-	char path[4096], err[4200];
-
-	if (run->ctx->series_path == NULL)
-		return true;
-	demo_series_path(run->ctx->series_path, run->name, path, sizeof path);
-	if (!series_write_file(&run->series, path, err, sizeof err)) {
-		demo_say(run, "series: cannot write %s", err);
-		return false;
-	}
-	demo_say(run, "series: %zu rows of %zu columns written to %s", run->series.nrows,
-		 run->series.ncols, path);
-	return true;
+	if (run->ctx->series == NULL)
+		return;
+	if (series_set_add(run->ctx->series, run->name, &run->sampler.series))
+		demo_say(run, "series: %zu rows of %zu columns, for %s", rows, cols,
+			 run->ctx->series_path);
 }
 
 bool demo_report_verdict(const struct demo_run *run)
@@ -426,7 +401,7 @@ bool demo_report_verdict(const struct demo_run *run)
 
 int demo_run_finish(struct demo_run *run, bool ok, const char *passed)
 {
-	ok = demo_report_series(run) && ok;
+	demo_report_series(run);
 	ok = demo_report_verdict(run) && ok;
 	demo_say(run, "%s %s", run->name, ok ? passed : "FAILED");
 	demo_run_free(run);

@@ -20,16 +20,18 @@
  *   demo_report_machine(&run);                  // RAM, swap, checks, time
  *   demo_report_chart(&run, "swap_inuse");      // chart of a column vs ops
  *   ... its own end state and judgement, with demo_say ...
- *   return demo_run_finish(&run, ok, "passed: ...");  // --series FILE, the
- *                                 // checker's verdict, the last line; frees
+ *   return demo_run_finish(&run, ok, "passed: ...");  // the series kept for
+ *                       // --series FILE, the checker's verdict, the last line; frees
  *
  * Every report line goes to ctx->out and starts with "# " (the spec keeps
  * standard output for `#` lines besides the trace's own output).
  *
  * The first series column is the x axis by convention: the operations run
- * so far (the OPS argument of the sampler).  Rows are taken every
- * `sample_every` operations (default: about DEMO_SAMPLE_ROWS rows over
- * the whole trace, judged from its line count) and once at the end.
+ * so far (the OPS argument of the sampler).  Rows are taken by the
+ * report's sampler (src/report/sampler.h, which `mvm replay --series`
+ * uses too) every `sample_every` operations (default: --sample-every, or
+ * about DEMO_SAMPLE_ROWS rows over the whole trace, judged from its line
+ * count) and once at the end.
  */
 #ifndef MVM_CLI_DEMO_RUN_H
 #define MVM_CLI_DEMO_RUN_H
@@ -41,6 +43,8 @@
 
 #include "demo.h"
 #include "sim/replay.h"
+#include "report/figures.h"
+#include "report/sampler.h"
 #include "report/series.h"
 
 struct sim;
@@ -54,12 +58,14 @@ typedef void (*demo_sample_fn)(struct demo_run *run, struct sim *s, uint64_t ops
 struct demo_run {
 	/* Set by demo_run_init; the scenario may change them before replay. */
 	struct demo_ctx *ctx;
-	const char *name;          /* scenario name: trace name in errors, series file */
+	const char *name;          /* scenario name: trace name in errors, in the series file */
 	struct replay_opts opts;   /* ctx->base (the command line's replay
 	                            * options); the scenario sets its RAM */
-	struct series series;      /* the columns given to demo_run_init */
+	struct sampler sampler;    /* its series: the columns given to demo_run_init */
 	demo_sample_fn sample;     /* NULL: no rows */
 	uint64_t sample_every;     /* 0: about DEMO_SAMPLE_ROWS rows in all */
+	FILE *echo;                /* NULL: the trace's output lines are only
+	                            * counted; else they are copied here too */
 	/* Called right after each `stat` line of the trace has run, with the
 	 * machine as the line left it: the moment to read an end state
 	 * before the trace's processes exit.  NULL: none. */
@@ -78,7 +84,6 @@ struct demo_run {
 	uint64_t swap_peak;        /* the allocator's high-water mark, in slots */
 	uint64_t swap_end;         /* slots in use when the trace ended */
 	double seconds;            /* host time the replay took */
-	uint64_t last_row_ops;     /* (internal) OPS of the last row taken */
 	uint64_t stats_seen;       /* (internal) `stat` lines seen */
 };
 
@@ -103,23 +108,23 @@ bool demo_run_replay_gen(struct demo_run *run, demo_gen_fn gen, const void *para
 void demo_say(const struct demo_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* BYTES as people write sizes: "64 MiB", "384 KiB", "1.5 GiB", "100 B". */
 const char *demo_size(uint64_t bytes, char *buf, size_t len);
-/* BYTES as a size option takes it: "64M", "384K", "100". */
-const char *demo_size_option(uint64_t bytes, char *buf, size_t len);
+/* "trace: mvm gen KIND --opt V ...", the command that makes the trace. */
+struct gen_kind;
+void demo_say_trace(const struct demo_run *run, const struct gen_kind *kind, const void *params);
 
 /* "machine: RAM 16 MiB, swap 256 MiB; replay of N operations took S s". */
 void demo_report_machine(const struct demo_run *run);
 /* A chart of COLUMN against operations, and its peak. */
 void demo_report_chart(const struct demo_run *run, const char *column);
-/* Writes the series to --series FILE with the scenario's name inserted
- * before the extension, and says where; false if it could not. */
-bool demo_report_series(const struct demo_run *run);
+/* Keeps the series for --series FILE (written once every scenario ran). */
+void demo_report_series(struct demo_run *run);
 /* "checker: N checks ran, all passed" (or why not); true if the replay
  * ended well. */
 bool demo_report_verdict(const struct demo_run *run);
 /* How every scenario ends: the series (demo_report_series), the verdict,
  * and "NAME passed: ..." with PASSED, or "NAME FAILED"; frees RUN.  OK is
  * the scenario's own judgement.  Returns the scenario's status: 0 if OK
- * and the series and the verdict were too, else 1. */
+ * and the verdict was too, else 1. */
 int demo_run_finish(struct demo_run *run, bool ok, const char *passed);
 
 /*
@@ -137,8 +142,6 @@ struct demo_anons {
 /* Counts what PID's map reaches (PID 0: every process's); zeroes if PID
  * does not exist. */
 void demo_count_anons(struct sim *s, uint64_t pid, struct demo_anons *out);
-/* Swap slots the allocator has in use (0 without swap). */
-uint64_t demo_swap_inuse(void);
 
 /*
  * The swap leak, watched: at every sample, swap in use against the slots
@@ -168,9 +171,5 @@ void demo_swap_watch_stat(struct demo_swap_watch *w, struct sim *s);
 bool demo_swap_watch_report(const struct demo_run *run, const struct demo_swap_watch *w,
 			    const struct demo_anons *owner, const char *when, const char *whose,
 			    const char *gone);
-
-/* PATH with NAME inserted before its extension: "swap.csv" + "vm-test"
- * gives "swap.vm-test.csv"; a PATH without one gets ".NAME" appended. */
-void demo_series_path(const char *path, const char *name, char *buf, size_t len);
 
 #endif

@@ -37,6 +37,7 @@
 #include "demo_run.h"
 #include "mvm/vm_page.h"
 #include "gen/gen_translator.h"
+#include "gen/gen_options.h"
 #include "sim/sim.h"
 #include "vm/file.h"
 #include "vm/swap.h"
@@ -99,7 +100,7 @@ static void sample(struct demo_run *run, struct sim *s, uint64_t ops, uint64_t *
 	row[COL_CLEAN_FILE] = vm_file_clean_resident();
 	row[COL_FILE_FRAMES] = vm_phys.by_use[VM_PAGE_OBJECT];
 	row[COL_ANON_FRAMES] = vm_phys.by_use[VM_PAGE_ANON];
-	row[COL_SWAP] = demo_swap_inuse();
+	row[COL_SWAP] = figures_swap_inuse();
 	row[COL_ANON_OUT] = d->anon_pageouts;
 	row[COL_ANON_OUT_CLEAN] = d->file.anon_out_with_clean_file;
 	row[COL_THROTTLED] = d->file.throttled;
@@ -127,7 +128,7 @@ static int generate(FILE *out, const void *p)
 
 static void describe(const struct demo_run *run, const struct gen_translator_params *p)
 {
-	char fsize[32], anon[32], opt[32], opt2[32];
+	char fsize[32], anon[32];
 
 	demo_say(run, "a translator maps %" PRIu64 " files of %s shared and serves %" PRIu64
 		      " requests: stores through the mappings, pwrite, pread,",
@@ -139,12 +140,7 @@ static void describe(const struct demo_run *run, const struct gen_translator_par
 		 demo_size(p->anon_bytes, anon, sizeof anon));
 	demo_say(run, "replayed under --verify (every output line checked against the reference "
 		      "model), with the RAM the trace is meant for");
-	demo_say(run, "trace: mvm gen translator --files %" PRIu64 " --file-size %s --anon %s "
-		      "--requests %" PRIu64 " --client-every %" PRIu64 " --msync-every %" PRIu64
-		      " --check-every %" PRIu64 " --seed %" PRIu64,
-		 p->files, demo_size_option(p->file_bytes, opt, sizeof opt),
-		 demo_size_option(p->anon_bytes, opt2, sizeof opt2), p->requests, p->client_every,
-		 p->msync_every, p->check_every, p->seed);
+	demo_say_trace(run, &gen_translator_kind, p);
 }
 
 static void charts(const struct demo_run *run, const struct translator_demo *d)
@@ -218,7 +214,7 @@ int demo_translator(struct demo_ctx *ctx)
 		return 1;
 	describe(&run, &p);
 	demo_report_machine(&run);
-	ok = run.series.nrows > 0;
+	ok = run.sampler.series.nrows > 0;
 	if (ok) {
 		charts(&run, &d);
 		ok = judge(&run, &d);

@@ -24,6 +24,7 @@
 #include "demo_run.h"
 #include "mvm/vm_page.h"
 #include "gen/gen_vm_test.h"
+#include "gen/gen_options.h"
 #include "sim/sim.h"
 
 enum { COL_OPS, COL_SWAP, COL_OWNED, COL_PROCS, COL_ANON_FRAMES, NCOLS };
@@ -50,7 +51,7 @@ static void sample(struct demo_run *run, struct sim *s, uint64_t ops, uint64_t *
 {
 	struct vm_test_demo *d = run->arg;
 	struct demo_anons all;
-	uint64_t inuse = demo_swap_inuse(), procs = trace_hash_count(&s->procs);
+	uint64_t inuse = figures_swap_inuse(), procs = trace_hash_count(&s->procs);
 
 	(void)ops;
 	demo_count_anons(s, 0, &all);
@@ -76,16 +77,13 @@ static int generate(FILE *out, const void *p)
 
 static void describe(const struct demo_run *run, const struct gen_vm_test_params *p)
 {
-	char heap[32], opt[32];
+	char heap[32];
 
 	demo_say(run, "%" PRIu64 " processes, each with a heap of %s (together four times the RAM), "
 		      "run %" PRIu64 " rounds of writes, reads, forks,", p->procs,
 		 demo_size(p->heap_bytes, heap, sizeof heap), p->rounds);
 	demo_say(run, "madvise pageout, dontneed and remaps, all interleaved");
-	demo_say(run, "trace: mvm gen vm-test --procs %" PRIu64 " --rounds %" PRIu64
-		      " --heap %s --check-every %" PRIu64 " --seed %" PRIu64,
-		 p->procs, p->rounds, demo_size_option(p->heap_bytes, opt, sizeof opt),
-		 p->check_every, p->seed);
+	demo_say_trace(run, &gen_vm_test_kind, p);
 }
 
 /* The end state and the leak figures; true if nothing leaked. */

@@ -37,6 +37,7 @@
 #include <stdbool.h>
 
 #include "gen.h"
+#include "gen_options.h"
 
 #define GEN_PAGE 4096ull
 
@@ -99,10 +100,7 @@ static void emit_start(struct fs_gen *g)
 	const struct gen_fork_server_params *p = g->p;
 	uint64_t len = g->pages * GEN_PAGE;
 
-	fprintf(g->out, "mvm-trace 1\n"
-			"# gen fork-server --heap %" PRIu64 " --forks %" PRIu64 " --child-pages %" PRIu64
-			" --server-pages %" PRIu64 " --check-every %" PRIu64 " --seed %" PRIu64 "\n",
-		p->heap_bytes, p->forks, p->child_pages, p->server_pages, p->check_every, p->seed);
+	gen_options_header(&gen_fork_server_kind, p, g->out);
 	fprintf(g->out, "# the server fills its heap: with RAM below it, most goes to swap\n"
 			"%d spawn\n"
 			"%d mmap 0x%llx 0x%" PRIx64 " rw- private anon\n"
@@ -143,3 +141,28 @@ int gen_fork_server(FILE *out, const struct gen_fork_server_params *p)
 	emit_end(&g);
 	return ferror(out) ? -1 : 0;
 }
+
+/* ---- the options of `mvm gen fork-server` ---- */
+
+#define FS_MAX_COUNT 100000000ull   /* forks: far beyond any useful run */
+#define FS_MAX_PAGES 65536ull       /* pages per child or server step */
+
+static const struct gen_option fs_options[] = {
+	GEN_OPT_BYTES("--heap", struct gen_fork_server_params, heap_bytes, GEN_PAGE,
+		      GEN_FORK_SERVER_MAX_HEAP, "the server's private heap, filled before the first fork"),
+	GEN_OPT_NUM("--forks", struct gen_fork_server_params, forks, 0, FS_MAX_COUNT,
+		    "children forked, one after another"),
+	GEN_OPT_NUM("--child-pages", struct gen_fork_server_params, child_pages, 0, FS_MAX_PAGES,
+		    "heap pages each child writes (copy-on-write) before it exits"),
+	GEN_OPT_NUM("--server-pages", struct gen_fork_server_params, server_pages, 0, FS_MAX_PAGES,
+		    "heap pages the server writes or reads between forks"),
+	GEN_OPT_NUM("--check-every", struct gen_fork_server_params, check_every, 0, FS_MAX_COUNT,
+		    "a `check` line every N forks (0: only the final one)"),
+	GEN_OPT_NUM("--seed", struct gen_fork_server_params, seed, 0, UINT64_MAX,
+		    "the PRNG's seed: which pages are touched"),
+};
+
+GEN_KIND_DEFINE(gen_fork_server_kind, "fork-server",
+		"A server with a large heap, mostly paged out, forks children that write a\n"
+		"few heap pages and exit: the swap leak of the 1993-95 reports.",
+		struct gen_fork_server_params, fs_options, gen_fork_server_defaults, gen_fork_server, NULL);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "gen_options.h"
 
 #define PG ((uint64_t)4096)
 #define IMAGE ((uint64_t)GEN_WINDOW_BASE)
@@ -605,9 +606,7 @@ void gen_frag_defaults(struct gen_frag_params *p)
 
 static void gen_start(struct gf *g)
 {
-	emit(g, "mvm-trace 1");
-	emit(g, "# mvm gen fragmentation --seed %" PRIu64 " --rounds %" PRIu64 "%s", g->p.seed,
-	     g->p.rounds, g->p.forks ? "" : " --no-forks");
+	gen_options_header(&gen_fragmentation_kind, &g->p, g->out);
 	emit(g, "# a long-running server's address space (see gen_fragmentation.h)");
 	emit(g, "1 spawn");
 	image_map(g);
@@ -649,3 +648,24 @@ int gen_fragmentation(FILE *out, const struct gen_frag_params *p)
 	free(g.blks);
 	return ferror(out) ? -1 : 0;
 }
+
+/* ---- the options of `mvm gen fragmentation` ---- */
+
+#define GF_MAX_ROUNDS 100000000ull
+
+static const struct gen_option gf_options[] = {
+	GEN_OPT_NUM("--seed", struct gen_frag_params, seed, 0, UINT64_MAX, "the PRNG's seed"),
+	GEN_OPT_NUM("--rounds", struct gen_frag_params, rounds, 0, GF_MAX_ROUNDS,
+		    "requests the server handles"),
+	GEN_OPT_BOOL("--no-forks", struct gen_frag_params, forks, false,
+		     "never fork children"),
+	GEN_OPT_BOOL("--no-checks", struct gen_frag_params, checks, false,
+		     "no `check` line every 500 rounds (the final one stays)"),
+	GEN_OPT_NUM("--maps-every", struct gen_frag_params, maps_every, 0, GF_MAX_ROUNDS,
+		    "a `1 maps` line every N rounds (0: only the final one)"),
+};
+
+GEN_KIND_DEFINE(gen_fragmentation_kind, "fragmentation",
+		"The address-space life of a long-running translator (the GNU Mach reports of\n"
+		"maps grown to thousands of entries): heaps, buffers, threads, disk windows.",
+		struct gen_frag_params, gf_options, gen_frag_defaults, gen_fragmentation, NULL);

@@ -58,6 +58,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "gen_options.h"
 
 #define PB_PAGE ((uint64_t)4096)
 #define PB_2M ((uint64_t)2 << 20)
@@ -400,14 +401,11 @@ static bool pb_params_ok(const struct gen_pbuild_params *p)
 
 static int pb_header(FILE *out, const struct gen_pbuild_params *p)
 {
-	fprintf(out, "mvm-trace 1\n"
-		     "# mvm gen parallel-build --seed %llu --jobs %u --units %u --bursts %u "
-		     "--burst-pages %u --libs %u%s\n"
-		     "# make -j%u: %u units, each cc -> cc1 (sparse, %u bursts of %u pages one per "
+	gen_options_header(&gen_parallel_build_kind, p, out);
+	fprintf(out, "# make -j%u: %u units, each cc -> cc1 (sparse, %u bursts of %u pages one per "
 		     "2 MiB) -> as\n"
 		     "1 spawn\n",
-		(unsigned long long)p->seed, p->jobs, p->units, p->bursts, p->burst_pages, p->libs,
-		p->checks ? " --checks" : "", p->jobs, p->units, p->bursts, p->burst_pages);
+		p->jobs, p->units, p->bursts, p->burst_pages);
 	return ferror(out) ? -1 : 0;
 }
 
@@ -477,3 +475,40 @@ int gen_parallel_build(FILE *out, const struct gen_pbuild_params *p)
 		rc = pb_footer(out);
 	return rc;
 }
+
+/* ---- the options of `mvm gen parallel-build` ---- */
+
+/* --quick: the smaller sizes of the tests and `mvm demo --quick`; a seed
+ * given before it stays. */
+static void pb_quick(void *params)
+{
+	struct gen_pbuild_params *p = params;
+	uint64_t seed = p->seed;
+
+	gen_pbuild_quick(p);
+	p->seed = seed;
+}
+
+static const struct gen_option pb_options[] = {
+	GEN_OPT_PRESET_OF("--quick", pb_quick,
+			  "start from smaller sizes (-j3, 6 units); options after it change\n"
+			  "                         single sizes"),
+	GEN_OPT_NUM("--seed", struct gen_pbuild_params, seed, 0, UINT64_MAX, "the PRNG's seed"),
+	GEN_OPT_NUM("--jobs", struct gen_pbuild_params, jobs, 1, GEN_PBUILD_MAX_JOBS,
+		    "compilations at once (make -jN)"),
+	GEN_OPT_NUM("--units", struct gen_pbuild_params, units, 1, GEN_PBUILD_MAX_UNITS,
+		    "compilation units in the build"),
+	GEN_OPT_NUM("--bursts", struct gen_pbuild_params, bursts, 1, GEN_PBUILD_MAX_BURSTS,
+		    "mean allocation bursts per compiler"),
+	GEN_OPT_NUM("--burst-pages", struct gen_pbuild_params, burst_pages, 1,
+		    GEN_PBUILD_MAX_BURST_PAGES, "pages per burst, one per 2 MiB"),
+	GEN_OPT_NUM("--libs", struct gen_pbuild_params, libs, 0, GEN_PBUILD_MAX_LIBS,
+		    "libraries each compiler maps, 1 GiB apart"),
+	GEN_OPT_BOOL("--checks", struct gen_pbuild_params, checks, true,
+		     "a `check` line after each unit"),
+};
+
+GEN_KIND_DEFINE(gen_parallel_build_kind, "parallel-build",
+		"A make -jN on a machine barely big enough: sparse compilers that allocate in\n"
+		"bursts, fork and exec (the 1998 NetBSD pmap reports).",
+		struct gen_pbuild_params, pb_options, gen_pbuild_defaults, gen_parallel_build, NULL);

@@ -44,6 +44,7 @@
  * same seed gives the same bytes on every machine and with every libc.
  */
 #include "gen.h"
+#include "gen_options.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1057,9 +1058,7 @@ int gen_random(FILE *out, const struct gen_random_params *p)
 		gen_fini(&g);
 		return -1;
 	}
-	fprintf(out, "mvm-trace 1\n");
-	fprintf(out, "# gen random --seed %" PRIu64 " --ops %" PRIu64 "%s\n", p->seed, p->ops,
-		p->files ? "" : " --no-files");
+	gen_options_header(&gen_random_kind, p, out);
 	if (p->files) {
 		emit_file(&g, 0);
 		emit_file(&g, 1);
@@ -1077,3 +1076,28 @@ int gen_random(FILE *out, const struct gen_random_params *p)
 	gen_fini(&g);
 	return ferror(out) ? -1 : 0;
 }
+
+/* ---- the options of `mvm gen random` ---- */
+
+#define GEN_MAX_OPS 100000000ull
+
+static const struct gen_option random_options[] = {
+	GEN_OPT_NUM("--seed", struct gen_random_params, seed, 0, UINT64_MAX, "the PRNG's seed"),
+	GEN_OPT_NUM("--ops", struct gen_random_params, ops, 0, GEN_MAX_OPS,
+		    "operation lines to emit (the final exits and check come on top)"),
+	GEN_OPT_NUM("--procs", struct gen_random_params, max_procs, 1, 1000,
+		    "live processes at most"),
+	GEN_OPT_NUM("--depth", struct gen_random_params, max_depth, 0, 1000,
+		    "fork-tree depth at most"),
+	GEN_OPT_NUM("--span", struct gen_random_params, span_pages, GEN_SPAN_MIN, GEN_SPAN_MAX,
+		    "pages in the busy address window"),
+	GEN_OPT_BOOL("--no-files", struct gen_random_params, files, false,
+		     "no file operations (for oracles without files)"),
+	GEN_OPT_BOOL("--no-checks", struct gen_random_params, checks, false,
+		     "no `check` lines"),
+};
+
+GEN_KIND_DEFINE(gen_random_kind, "random",
+		"A random trace that exercises every operation, with deliberate errors, for\n"
+		"the reference model and the Linux oracle (tools/native-replay).",
+		struct gen_random_params, random_options, gen_random_defaults, gen_random, NULL);

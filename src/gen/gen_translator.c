@@ -62,6 +62,7 @@
 #include <stdbool.h>
 
 #include "gen.h"
+#include "gen_options.h"
 
 #define TR_PAGE ((uint64_t)4096)
 #define TR_FILES_BASE ((uint64_t)GEN_WINDOW_BASE)
@@ -318,15 +319,11 @@ static void emit_start(struct tr_gen *g)
 	const struct gen_translator_params *p = g->p;
 	uint64_t flen = g->fpages * TR_PAGE, alen = g->apages * TR_PAGE;
 
-	fprintf(g->out, "mvm-trace 1\n"
-			"# gen translator --files %" PRIu64 " --file-size %" PRIu64 " --anon %" PRIu64
-			" --requests %" PRIu64 " --client-every %" PRIu64 " --msync-every %" PRIu64
-			" --check-every %" PRIu64 " --seed %" PRIu64 "\n"
-			"# meant for: mvm replay --ram %" PRIu64 "K (files %" PRIu64
+	gen_options_header(&gen_translator_kind, p, g->out);
+	fprintf(g->out, "# meant for: mvm replay --ram %" PRIu64 "K (files %" PRIu64
 			"K and working set %" PRIu64 "K do not fit)\n"
 			"# the file system: its files and its journal\n",
-		p->files, flen, alen, p->requests, p->client_every, p->msync_every, p->check_every,
-		p->seed, gen_translator_ram(p) >> 10, p->files * flen >> 10, alen >> 10);
+		gen_translator_ram(p) >> 10, p->files * flen >> 10, alen >> 10);
 	for (uint64_t f = 0; f < p->files; f++)
 		fprintf(g->out, "file file%03" PRIu64 " 0x%" PRIx64 " %" PRIu64 "\n", f, flen,
 			p->seed * 1000 + f);
@@ -383,3 +380,49 @@ int gen_translator(FILE *out, const struct gen_translator_params *p)
 	emit_end(&g);
 	return ferror(out) ? -1 : 0;
 }
+
+/* ---- the options of `mvm gen translator` ---- */
+
+/* --quick: the tiny sizes of the tests and `mvm demo --quick`. */
+static void tr_quick(void *p)
+{
+	gen_translator_quick(p);
+}
+
+#define TR_OPT_COUNT(NAME, F, HELP) \
+	GEN_OPT_NUM(NAME, struct gen_translator_params, F, 0, GEN_TRANSLATOR_MAX_COUNT, HELP)
+
+static const struct gen_option tr_options[] = {
+	GEN_OPT_PRESET_OF("--quick", tr_quick,
+			  "start from tiny sizes (6 files of 128K, 800 requests); options\n"
+			  "                         after it change single sizes"),
+	GEN_OPT_NUM("--files", struct gen_translator_params, files, 1, GEN_TRANSLATOR_MAX_FILES,
+		    "files in the file system, each mapped shared"),
+	GEN_OPT_BYTES("--file-size", struct gen_translator_params, file_bytes, 1,
+		      GEN_TRANSLATOR_MAX_FILE_BYTES, "the size of each file"),
+	GEN_OPT_BYTES("--anon", struct gen_translator_params, anon_bytes, TR_SWEEP_PAGES * TR_PAGE,
+		      GEN_TRANSLATOR_MAX_ANON, "the translator's own memory, half of it hot"),
+	TR_OPT_COUNT("--requests", requests, "requests served"),
+	TR_OPT_COUNT("--client-every", client_every, "a client forks every N requests (0: none)"),
+	TR_OPT_COUNT("--msync-every", msync_every,
+		     "one file msynced every N requests (0: only at the end)"),
+	TR_OPT_COUNT("--check-every", check_every,
+		     "a `check` line every N requests (0: only the final one)"),
+	GEN_OPT_NUM("--seed", struct gen_translator_params, seed, 0, UINT64_MAX, "the PRNG's seed"),
+};
+
+/* The one limit that ties two options together. */
+static const char *tr_validate(const void *params)
+{
+	const struct gen_translator_params *p = params;
+
+	if (p->files * pages_of(p->file_bytes) * TR_PAGE > GEN_TRANSLATOR_MAX_FILES_TOTAL)
+		return "--files times --file-size is more than 16G";
+	return NULL;
+}
+
+GEN_KIND_DEFINE(gen_translator_kind, "translator",
+		"An ext2fs translator serving heavy I/O through shared file mappings, with\n"
+		"forked clients, on too little RAM (the trace's third line says how much).",
+		struct gen_translator_params, tr_options, gen_translator_defaults, gen_translator,
+		tr_validate);

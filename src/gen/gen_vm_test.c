@@ -35,6 +35,7 @@
 #include <stdlib.h>
 
 #include "gen.h"
+#include "gen_options.h"
 
 #define GEN_PAGE 4096ull
 #define VT_CHILD_TURNS_MIN 5
@@ -234,11 +235,8 @@ static bool emit_start(struct vt_gen *g)
 	const struct gen_vm_test_params *p = g->p;
 	uint64_t len = g->pages * GEN_PAGE;
 
-	fprintf(g->out, "mvm-trace 1\n"
-			"# gen vm-test --procs %" PRIu64 " --rounds %" PRIu64 " --heap %" PRIu64
-			" --check-every %" PRIu64 " --seed %" PRIu64 "\n"
-			"# every process fills its heap: with RAM below the sum, most goes to swap\n",
-		p->procs, p->rounds, p->heap_bytes, p->check_every, p->seed);
+	gen_options_header(&gen_vm_test_kind, p, g->out);
+	fprintf(g->out, "# every process fills its heap: with RAM below the sum, most goes to swap\n");
 	for (uint64_t pid = 1; pid <= p->procs; pid++) {
 		fprintf(g->out, "%" PRIu64 " spawn\n"
 				"%" PRIu64 " mmap 0x%llx 0x%" PRIx64 " rw- private anon\n"
@@ -298,3 +296,24 @@ int gen_vm_test(FILE *out, const struct gen_vm_test_params *p)
 	free(g.live);
 	return ok && !g.nomem && !ferror(out) ? 0 : -1;
 }
+
+/* ---- the options of `mvm gen vm-test` ---- */
+
+#define VT_MAX_ROUNDS 10000000ull
+
+static const struct gen_option vt_options[] = {
+	GEN_OPT_NUM("--procs", struct gen_vm_test_params, procs, 1, GEN_VM_TEST_MAX_PROCS,
+		    "processes spawned, each with its own heap"),
+	GEN_OPT_NUM("--rounds", struct gen_vm_test_params, rounds, 0, VT_MAX_ROUNDS,
+		    "rounds in which every live process does one thing"),
+	GEN_OPT_BYTES("--heap", struct gen_vm_test_params, heap_bytes, GEN_PAGE, GEN_VM_TEST_MAX_HEAP,
+		      "each process's private heap"),
+	GEN_OPT_NUM("--check-every", struct gen_vm_test_params, check_every, 0, VT_MAX_ROUNDS,
+		    "a `check` line every N rounds (0: only the final one)"),
+	GEN_OPT_NUM("--seed", struct gen_vm_test_params, seed, 0, UINT64_MAX, "the PRNG's seed"),
+};
+
+GEN_KIND_DEFINE(gen_vm_test_kind, "vm-test",
+		"Many processes forking and swapping at once, after the vm-test program of\n"
+		"the 1993 swap-leak report.",
+		struct gen_vm_test_params, vt_options, gen_vm_test_defaults, gen_vm_test, NULL);

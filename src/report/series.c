@@ -133,6 +133,10 @@ static unsigned chart_level(const struct chart *ch, uint64_t yv)
 	uint64_t span = ch->ymax - ch->ymin;
 	double frac;
 
+	if (yv < ch->ymin)
+		return 0;   /* below a fixed range: no bar */
+	if (yv > ch->ymax)
+		yv = ch->ymax;
 	if (span == 0)
 		return 1;
 	frac = (double)(yv - ch->ymin) / (double)span;
@@ -214,6 +218,10 @@ void series_chart(const struct series *s, size_t x, size_t y,
 	ch.filled = calloc(ch.width, sizeof *ch.filled);
 	if (ch.top != NULL && ch.filled != NULL) {
 		chart_ranges(&ch, s, x, y);
+		if (style != NULL && style->fixed_y && style->y_lo < style->y_hi) {
+			ch.ymin = style->y_lo;
+			ch.ymax = style->y_hi;
+		}
 		chart_bin(&ch, s, x, y);
 		label_width = snprintf(big, sizeof big, "%" PRIu64, ch.ymax);
 		fprintf(out, "%s%s\n", ch.prefix, s->names[y]);
@@ -255,9 +263,8 @@ static void json_string(const char *str, FILE *out)
 	fputc('"', out);
 }
 
-void series_write_json(const struct series *s, FILE *out)
+void series_write_json_rows(const struct series *s, FILE *out)
 {
-	fputs("[\n", out);
 	for (size_t r = 0; r < s->nrows; r++) {
 		fputc('{', out);
 		for (size_t c = 0; c < s->ncols; c++) {
@@ -268,17 +275,37 @@ void series_write_json(const struct series *s, FILE *out)
 		}
 		fputs(r + 1 < s->nrows ? "},\n" : "}\n", out);
 	}
+}
+
+void series_write_json(const struct series *s, FILE *out)
+{
+	fputs("[\n", out);
+	series_write_json_rows(s, out);
 	fputs("]\n", out);
 }
 
-static bool is_json_path(const char *path)
+bool series_path_is_json(const char *path)
 {
 	size_t n = strlen(path);
 
 	return n >= 5 && strcasecmp(path + n - 5, ".json") == 0;
 }
 
+static void write_one(const void *what, bool json, FILE *out)
+{
+	if (json)
+		series_write_json(what, out);
+	else
+		series_write_csv(what, out);
+}
+
 bool series_write_file(const struct series *s, const char *path, char *err, size_t errlen)
+{
+	return series_write_with(path, write_one, s, err, errlen);
+}
+
+bool series_write_with(const char *path, void (*write)(const void *what, bool json, FILE *out),
+		       const void *what, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
 	bool ok;
@@ -287,10 +314,7 @@ bool series_write_file(const struct series *s, const char *path, char *err, size
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return false;
 	}
-	if (is_json_path(path))
-		series_write_json(s, f);
-	else
-		series_write_csv(s, f);
+	write(what, series_path_is_json(path), f);
 	ok = !ferror(f);
 	ok = fclose(f) == 0 && ok;
 	if (!ok)

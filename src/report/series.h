@@ -60,6 +60,12 @@ struct series_chart_style {
 	unsigned width;      /* text columns of bars (default 60) */
 	unsigned height;     /* text rows of bars (default 10) */
 	const char *prefix;  /* put before every line, e.g. "# " (default none) */
+	/* A fixed y range instead of the data's: bars start at Y_LO (a value
+	 * at or below it draws one row... none if below) and the top row is
+	 * Y_HI (values above it are cut there).  For a figure that varies a
+	 * little far from 0, or is to be seen against a bound. */
+	bool fixed_y;
+	uint64_t y_lo, y_hi;
 };
 #define SERIES_CHART_WIDTH 60
 #define SERIES_CHART_HEIGHT 10
@@ -73,8 +79,16 @@ void series_chart(const struct series *s, size_t x, size_t y,
 void series_write_csv(const struct series *s, FILE *out);
 /* JSON: an array with one object per row, {"name": value, ...}, a line each. */
 void series_write_json(const struct series *s, FILE *out);
+/* The rows of the JSON form alone, a line each (for a file of several). */
+void series_write_json_rows(const struct series *s, FILE *out);
 /* Writes PATH as JSON if it ends in `.json` (any case), else as CSV.
  * False with a message in ERR if PATH cannot be written. */
 bool series_write_file(const struct series *s, const char *path, char *err, size_t errlen);
+/* Whether PATH names a JSON file (ends in `.json`, any case). */
+bool series_path_is_json(const char *path);
+/* Opens PATH, has WRITE write WHAT to it (JSON if series_path_is_json),
+ * closes it; false with a message in ERR on any failure. */
+bool series_write_with(const char *path, void (*write)(const void *what, bool json, FILE *out),
+		       const void *what, char *err, size_t errlen);
 
 #endif

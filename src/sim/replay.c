@@ -142,13 +142,20 @@ static int replay_loop(struct replay *r)
 	return status;
 }
 
+/* A message that is not about a line of the trace: "mvm WHO: MSG". */
+static void say_error(const struct replay_opts *o, const char *msg)
+{
+	fprintf(stderr, "mvm%s%s: %s\n", o->who != NULL ? " " : "", o->who != NULL ? o->who : "",
+		msg);
+}
+
 int replay_run(const char *path, const struct replay_opts *o)
 {
 	char err[512];
 	struct trace_reader *reader = trace_reader_open(path, err, sizeof err);
 
 	if (reader == NULL) {
-		fprintf(stderr, "mvm: %s\n", err);
+		say_error(o, err);
 		return REPLAY_BAD_INPUT;
 	}
 	return replay_run_reader(reader, o);
@@ -163,7 +170,7 @@ int replay_run_reader(struct trace_reader *reader, const struct replay_opts *o)
 	int status;
 
 	if (!sim_boot(&r.sim, &cfg, err, sizeof err)) {
-		fprintf(stderr, "mvm: %s\n", err);
+		say_error(o, err);
 		trace_reader_close(r.reader);
 		return REPLAY_BAD_INPUT;
 	}

@@ -44,6 +44,8 @@ struct replay_opts {
 	struct sim_files_config files;  /* --files, --dirty-max, --pager-inflight */
 	struct inject_schedule inject;  /* --inject */
 	FILE *out;              /* output lines (default stdout) */
+	const char *who;        /* the subcommand, for messages ("mvm WHO: ...");
+	                         * NULL: "mvm: ..." */
 	/* If set, called every SAMPLE_EVERY admitted operations and once at
 	 * the end (with AT_END), with the machine in a consistent state: for
 	 * reports of figures over time. */

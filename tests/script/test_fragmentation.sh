@@ -75,6 +75,8 @@ set -- $reached
 [ $# -eq 2 ] && [ "$1" = "$2" ] && [ "$2" -gt 100 ] || fail "minimum not reached everywhere: $line"
 grep -q 'sharing forbade a join: 0; for no known reason: 0' "$scratch/demo.out" ||
 	fail "points above the minimum: $(grep 'above the minimum' "$scratch/demo.out")"
+# One file for the whole demo, first column the scenario: drop it to read the figures.
+grep -q '^scenario,' "$scratch/s.csv" && cut -d, -f2- "$scratch/s.csv" > "$scratch/s.fragmentation.csv"
 csv=$scratch/s.fragmentation.csv
 [ -s "$csv" ] || fail "no series file $csv"
 head -1 "$csv" | grep -q '^ops,entries,minimum,clip_only,' || fail "series columns: $(head -1 "$csv")"

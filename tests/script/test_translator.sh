@@ -129,6 +129,8 @@ for want in '^# trace: mvm gen translator --files 24 ' \
 	'^# translator passed'; do
 	grep -q -- "$want" "$tmp/demo" || say_fail "demo report lacks /$want/"
 done
+# One file for the whole demo, first column the scenario: drop it to read the figures.
+grep -q '^scenario,' "$tmp/s.csv" && cut -d, -f2- "$tmp/s.csv" > "$tmp/s.translator.csv"
 series=$tmp/s.translator.csv
 if [ -f "$series" ]; then
 	head -1 "$series" | grep -q '^ops,dirty,dirty_max,returns_in_flight,inflight_cap,' ||
@@ -165,7 +167,7 @@ expect_usage() { expect_gen_usage translator "$@"; }
 expect_usage 'unknown option "--bogus" for translator' --bogus
 expect_usage '\-\-files: "0" is not a number from 1 to 4096' --files 0
 expect_usage '\-\-file-size: "2G" is not a size from 1 to 1G' --file-size 2G
-expect_usage '\-\-anon: at least 16K' --anon 8K
+expect_usage '\-\-anon: "8K" is not a size from 16K to 16G' --anon 8K
 expect_usage '\-\-files times --file-size is more than 16G' --files 4096 --file-size 8M
 expect_usage 'option --seed needs a value' --seed
 

@@ -124,6 +124,27 @@ TEST(chart_holds_between_samples)
 	series_free(&s);
 }
 
+/* A fixed y range (the fork-server chart: from the lowest value to a
+ * bound): the top row is the bound, values below the range draw nothing. */
+TEST(chart_fixed_range)
+{
+	struct series s;
+	struct series_chart_style st = {.width = 9, .height = 4, .fixed_y = true, .y_lo = 30,
+					.y_hi = 240};
+
+	fill_hill(&s);
+	CHECK_STR(capture_chart(&s, &st),
+		  "swap_inuse\n"
+		  "240 |\n"
+		  "    |\n"
+		  "    |    *##\n"
+		  " 30 |  #####\n"
+		  "    +---------\n"
+		  "     0 ops 800\n"
+		  "peak 120 at ops 400\n");
+	series_free(&s);
+}
+
 /* Narrower than the samples: each column shows its largest value, so a
  * one-sample spike survives. */
 TEST(chart_keeps_spikes)
@@ -257,6 +278,7 @@ int main(void)
 	RUN(chart_one_column_per_row);
 	RUN(chart_holds_between_samples);
 	RUN(chart_keeps_spikes);
+	RUN(chart_fixed_range);
 	RUN(chart_flat_and_empty);
 	RUN(chart_default_size);
 	RUN(csv);
