@@ -31,7 +31,7 @@ uint64_t figures_swap_inuse(void)
 
 static uint64_t map_entries(const struct sim *s)
 {
-	struct trace_hash_slot *slot;
+	struct check_hash_slot *slot;
 	uint64_t n = 0;
 
 	for (size_t i = 0; trace_hash_next(&s->procs, &i, &slot);)
