@@ -14,6 +14,10 @@ static void usage(FILE *out)
 		"  mvm demo [--only NAME,...] [--series FILE] [--quick] [replay options]\n"
 		"                                run the scenarios and print their reports\n"
 		"  mvm replay [OPTIONS] TRACE|-  run a trace and print its output lines\n"
+		"  mvm boot [--ram SIZE] [--verify] [--check-every N] [--timeout S] TRACE|-\n"
+		"                                the same on the kernel host, under qemu\n"
+		"                                (anonymous memory; exit 3 on a kernel panic,\n"
+		"                                4 on a timeout, 5 if qemu cannot run)\n"
 		"  mvm gen KIND [OPTIONS]        print a generated trace; KIND: random,\n"
 		"                                fork-server, vm-test, parallel-build,\n"
 		"                                fragmentation, translator\n"
@@ -58,6 +62,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "replay") == 0)
 		return cli_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "boot") == 0)
+		return cli_boot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return cli_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
