@@ -55,6 +55,14 @@ struct pmap_global_stats {
 /* Once, after vm_page_boot. */
 void pmap_init(void);
 
+/*
+ * The kernel's half of every address space: root entries 256..511 (the
+ * 256 entries at UPPER) are copied into every root, present and future,
+ * and never counted, changed or walked by the pmap.  A kernel host calls
+ * it after vm_boot; without it the upper half is empty.
+ */
+void pmap_share_kernel_half(const pt_entry_t *upper);
+
 /* A new, empty address space, or NULL if no frame (or no kmem) was free. */
 struct pmap *pmap_create(void);
 /* Removes every mapping and frees every table page, pv chunk and the pmap. */

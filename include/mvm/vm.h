@@ -27,6 +27,9 @@ struct pmap;
 
 /* Takes over the machine's RAM and sets up every core subsystem. */
 enum vm_err vm_boot(uint8_t *ram, uint64_t nframes);
+/* The same over a span with a physical base and holes (vm_page.h). */
+struct vm_boot_mem;
+enum vm_err vm_boot_mem(const struct vm_boot_mem *mem);
 
 /* An empty address space, or NULL (VM_ENOMEM after reclaim). */
 struct vm_map *vm_map_create(void);

@@ -14,7 +14,8 @@
  *
  * Ownership rules:
  *   FREE     on the free queue; nothing else refers to it.
- *   BOOT     the page array itself, and the zero page; never freed.
+ *   BOOT     the page array itself, the zero page, and the frames of holes
+ *            in the physical span (see struct vm_boot_mem); never freed.
  *   KMEM     a slab of src/vm/kmem.c: owner.cache, u.freelist, aux = objects in use.
  *   PTP      a page-table page of owner.pmap; aux = valid entries.
  *   PV       a pv-entry chunk of owner.pmap; aux = entries in use.
@@ -99,12 +100,37 @@ struct vm_pageq {
 	uint64_t count;
 };
 
+/*
+ * Where the pool lies.  A simulated machine's RAM starts at physical 0
+ * and has no holes; a PC's usable memory is a list of ranges (the boot
+ * memory map) with the legacy hole, the kernel image and firmware tables
+ * between them.  The core manages one span of NFRAMES frames from
+ * physical PA_BASE, seen by the kernel at RAM (a direct map of the span);
+ * the HOLES inside it (physical [start, end), page aligned) hold no
+ * frame the core may hand out: they are BOOT frames, never free and
+ * never mapped.  The page array goes in the first frames of the span,
+ * which must not be a hole.
+ */
+struct vm_phys_range {
+	paddr_t start, end;
+};
+
+struct vm_boot_mem {
+	uint8_t *ram;
+	paddr_t pa_base;
+	uint64_t nframes;
+	const struct vm_phys_range *holes;
+	size_t nholes;
+};
+
 /* The physical memory the core manages. */
 struct vm_physmem {
 	uint8_t *ram;            /* the frames' bytes (the "direct map") */
+	paddr_t pa_base;         /* physical address of frame 0 */
 	struct vm_page *pages;   /* one per frame, placed in the first frames */
 	uint64_t nframes;
 	uint64_t nboot;          /* frames taken by the page array and zero page */
+	uint64_t nhole;          /* frames in holes (BOOT too, but past nboot) */
 	struct vm_page *zero_page; /* all zeros, mapped read-only for reads of
 	                            * private memory nothing has written yet */
 	uint64_t reserve;        /* frames only metadata allocations may take */
@@ -120,10 +146,13 @@ extern struct vm_physmem vm_phys;
 
 /*
  * Takes over RAM (NFRAMES frames of VM_PAGE_SIZE bytes at RAM, page
- * aligned).  Returns VM_EINVAL if RAM is too small to hold its own page
- * array plus a handful of frames.
+ * aligned, physical address 0, no holes).  Returns VM_EINVAL if RAM is
+ * too small to hold its own page array plus a handful of frames.
  */
 enum vm_err vm_page_boot(uint8_t *ram, uint64_t nframes);
+/* The same for any span: VM_EINVAL also if a hole is malformed or the
+ * page array would fall in one. */
+enum vm_err vm_page_boot_mem(const struct vm_boot_mem *mem);
 
 static inline uint64_t vm_page_frame(const struct vm_page *pg)
 {
@@ -131,7 +160,17 @@ static inline uint64_t vm_page_frame(const struct vm_page *pg)
 }
 static inline paddr_t vm_page_pa(const struct vm_page *pg)
 {
-	return vm_ptoa(vm_page_frame(pg));
+	return vm_phys.pa_base + vm_ptoa(vm_page_frame(pg));
+}
+/* The frame number of physical address PA (which must be in the span). */
+static inline uint64_t vm_pa_frame(paddr_t pa)
+{
+	return vm_atop(pa - vm_phys.pa_base);
+}
+/* Whether PA lies in the span the core manages (holes included). */
+static inline bool vm_pa_in_span(paddr_t pa)
+{
+	return pa >= vm_phys.pa_base && vm_pa_frame(pa) < vm_phys.nframes;
 }
 static inline struct vm_page *vm_page_at(uint64_t frame)
 {
@@ -139,11 +178,11 @@ static inline struct vm_page *vm_page_at(uint64_t frame)
 }
 static inline struct vm_page *vm_page_from_pa(paddr_t pa)
 {
-	return &vm_phys.pages[vm_atop(pa)];
+	return &vm_phys.pages[vm_pa_frame(pa)];
 }
 static inline uint8_t *vm_page_data(const struct vm_page *pg)
 {
-	return vm_phys.ram + vm_page_pa(pg);
+	return vm_phys.ram + vm_ptoa(vm_page_frame(pg));
 }
 /* The frame that holds a pointer into RAM (slab objects, pv entries). */
 static inline struct vm_page *vm_page_of_ptr(const void *p)

@@ -37,6 +37,7 @@ _Noreturn void cli_fail(const char *cmd, const char *fmt, ...)
 int cli_replay(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_boot(int argc, char **argv);
 
 /* Options shared by replay and demo (--series FILE into *SERIES);
  * returns the first operand's index. */

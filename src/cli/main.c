@@ -22,6 +22,10 @@ static void usage(FILE *out)
 		"  mvm gen KIND [OPTIONS]        print a generated trace; KIND:\n"
 		"                                %s\n"
 		"  mvm gen KIND --help           the options of KIND, with ranges and defaults\n"
+		"  mvm boot [--ram SIZE] [--verify] [--check-every N] [--timeout S] TRACE|-\n"
+		"                                the same on the kernel host, under qemu\n"
+		"                                (anonymous memory; exit 3 on a kernel panic,\n"
+		"                                4 on a timeout, 5 if qemu cannot run)\n"
 		"  mvm help                      this text\n"
 		"\n"
 		"replay options (replay and demo):\n",
@@ -68,6 +72,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "replay") == 0)
 		return cli_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "boot") == 0)
+		return cli_boot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return cli_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)

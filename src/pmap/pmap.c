@@ -9,6 +9,14 @@
  * one.  Destroy flushes the asid, so a recycled asid never meets a stale
  * entry.
  *
+ * A host that is a kernel needs its own half of the address space in
+ * every root (its code, its direct map, its trap stack), as every x86
+ * kernel does: pmap_share_kernel_half gives the 256 upper root entries
+ * once, every root gets them at creation, and nothing else in the pmap
+ * sees them: they are not counted in the root's valid entries, walks
+ * never go above user space, and the checker proves they are still
+ * exactly the kernel's.  The simulator leaves them zero.
+ *
  * All pmaps are on one list ordered by activation, least recent first.
  * When memory is short and pv chunks or table pages are what the system
  * needs, pmap_reclaim strips the least recently activated address spaces
@@ -98,6 +106,22 @@ static uint32_t pmap_asid_alloc(void)
 	}
 }
 
+/* Copies the kernel's half into PM's root (not counted in its aux). */
+static void pmap_root_share(struct pmap *pm)
+{
+	pt_entry_t *pt = pmap_ptp_entries(pm->root);
+
+	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
+		pmap_pte_store(&pt[PMAP_USER_ROOT_ENTRIES + i], pmap_g.kernel_half[i]);
+}
+
+void pmap_share_kernel_half(const pt_entry_t *upper)
+{
+	memcpy(pmap_g.kernel_half, upper, sizeof(pmap_g.kernel_half));
+	for (struct pmap *pm = pmap_g.lru_head; pm != NULL; pm = pm->lru_next)
+		pmap_root_share(pm);
+}
+
 struct pmap *pmap_create(void)
 {
 	struct pmap *pm = vm_kmem_zalloc(&pmap_g.cache);
@@ -113,6 +137,7 @@ struct pmap *pmap_create(void)
 	vm_pagelist_init(&pm->pv_free);
 	vm_pagelist_init(&pm->pv_full);
 	pmap_ptp_adopt_root(pm, root);
+	pmap_root_share(pm);
 	pm->asid = pmap_asid_alloc();
 	pmap_lru_append(pm);
 	pmap_g.st.pmaps++;
@@ -122,12 +147,17 @@ struct pmap *pmap_create(void)
 void pmap_destroy(struct pmap *pm)
 {
 	uint64_t removed, freed;
+	pt_entry_t *pt;
 
 	/* One asid flush instead of a shootdown per page. */
 	pmap_remove_range(pm, 0, VM_USER_MAX, PMAP_RM_DESTROY, &removed, &freed);
 	VM_ASSERT(pm->st.resident == 0 && pm->st.pv_pages == 0 && pm->st.ptp == 1);
 	pmap_g.st.tlb_shootdowns++;
 	port_tlb_flush_asid(pm->asid);
+	/* The kernel's half goes with the frame, which must leave zeroed
+	 * of anything that points at live tables. */
+	pt = pmap_ptp_entries(pm->root);
+	memset(&pt[PMAP_USER_ROOT_ENTRIES], 0, sizeof(pmap_g.kernel_half));
 	pmap_ptp_free_root(pm);
 	pmap_lru_unlink(pm);
 	pmap_g.st.pmaps--;

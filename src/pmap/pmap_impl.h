@@ -57,6 +57,9 @@ struct pmap_globals {
 	struct pmap *lru_tail;       /* most recently activated */
 	uint32_t next_asid;
 	bool asid_wrapped;           /* from now on new asids must be checked */
+	/* Root entries 256..511 of every pmap: the host kernel's half
+	 * (pmap_share_kernel_half); all zero on the simulator. */
+	pt_entry_t kernel_half[PT_ENTRIES / 2];
 	struct pmap_global_stats st;
 };
 
@@ -64,6 +67,9 @@ extern struct pmap_globals pmap_g;
 
 /* Asids fit the TLB tag: (asid << 36 | vpn) must not lose bits. */
 #define PMAP_ASID_LIMIT ((uint32_t)1 << 27)
+
+/* Root entries that map user space; the rest are the kernel's. */
+#define PMAP_USER_ROOT_ENTRIES (PT_ENTRIES / 2)
 
 /* Bytes of one level's entry: 4 KiB, 2 MiB, 1 GiB, 512 GiB. */
 #define PMAP_LEVEL_SPAN(level) ((uint64_t)1 << PT_SHIFT(level))

@@ -7,7 +7,9 @@
  *
  *   - every table page reachable from the root is a PTP frame owned by the
  *     pmap, its aux equals its valid entries, and it is not empty unless
- *     it is the root; non-leaf entries carry exactly P|W|U and a frame;
+ *     it is the root; non-leaf entries carry exactly P|W|U and a frame
+ *     (and A, which the MMU sets in every level it walks, as x86 does);
+ *     the root's upper half is the kernel's shared half, not counted;
  *     invalid entries are all-zero; nothing maps at or above VM_USER_MAX;
  *   - every leaf PTE is user, has only known bits, maps a frame in RAM
  *     that may be mapped, is managed exactly when its page is (ANON,
@@ -40,9 +42,10 @@ static bool pmap_fail(char *why, size_t whylen, const char *fmt, ...)
 /* ---------------------------------------------------------------- */
 /* Shared checks                                                    */
 
-static bool pmap_frame_in_ram(uint64_t frame)
+/* PA is a frame past the boot frames (a hole's frames are refused by use). */
+static bool pmap_pa_in_ram(paddr_t pa)
 {
-	return frame >= vm_phys.nboot && frame < vm_phys.nframes;
+	return vm_pa_in_span(pa) && vm_pa_frame(pa) >= vm_phys.nboot;
 }
 
 /* Entries on PG's list that name (PM, VA); bounded so a cycle cannot hang. */
@@ -83,11 +86,12 @@ static bool pmap_verify_leaf(struct pmap_vstate *vs, vaddr_t va, pt_entry_t pte)
 	if ((pte & ~PMAP_LEAF_BITS) || !(pte & PTE_U))
 		return pmap_fail(vs->why, vs->whylen, "va %x: bad leaf bits %x", (uint64_t)va,
 				 (uint64_t)pte);
-	if (!pmap_frame_in_ram(vm_atop(pte & PTE_FRAME)) &&
+	if (!pmap_pa_in_ram(pte & PTE_FRAME) &&
 	    (pte & PTE_FRAME) != vm_page_pa(vm_phys.zero_page))
 		return pmap_fail(vs->why, vs->whylen, "va %x: frame outside RAM", (uint64_t)va);
 	pg = pmap_pte_page(pte);
-	if (pg->use == VM_PAGE_FREE || pg->use == VM_PAGE_PTP || pg->use == VM_PAGE_PV)
+	if (pg->use == VM_PAGE_FREE || pg->use == VM_PAGE_PTP || pg->use == VM_PAGE_PV ||
+	    (pg->use == VM_PAGE_BOOT && pg != vm_phys.zero_page))
 		return pmap_fail(vs->why, vs->whylen, "va %x maps frame %u of use %u",
 				 (uint64_t)va, vm_page_frame(pg), (uint64_t)pg->use);
 	if (managed != pmap_page_is_managed(pg))
@@ -118,7 +122,8 @@ static bool pmap_verify_entry(struct pmap_vstate *vs, int level, vaddr_t va, pt_
 				 (uint64_t)va);
 	if (level == 1)
 		return pmap_verify_leaf(vs, va, pte);
-	if ((pte & ~PTE_FRAME) != PMAP_PDE_BITS || !pmap_frame_in_ram(vm_atop(pte & PTE_FRAME)))
+	/* A: the MMU marks the upper levels it walks through, as x86 does. */
+	if ((pte & ~(PTE_FRAME | PTE_A)) != PMAP_PDE_BITS || !pmap_pa_in_ram(pte & PTE_FRAME))
 		return pmap_fail(vs->why, vs->whylen, "level %u entry for va %x: bad %x",
 				 (uint64_t)level, (uint64_t)va, (uint64_t)pte);
 	return pmap_verify_table(vs, pmap_pte_page(pte), level - 1, va);
@@ -128,13 +133,15 @@ static bool pmap_verify_table(struct pmap_vstate *vs, const struct vm_page *ptp,
 			      vaddr_t base)
 {
 	const pt_entry_t *pt = pmap_ptp_entries(ptp);
-	uint64_t valid = 0;
+	/* A root's upper half is the kernel's (pmap_share_kernel_half):
+	 * checked apart, never counted. */
+	uint64_t valid = 0, n = level == PT_LEVELS ? PMAP_USER_ROOT_ENTRIES : PT_ENTRIES;
 
 	if (ptp->use != VM_PAGE_PTP || ptp->owner.pmap != vs->pm)
 		return pmap_fail(vs->why, vs->whylen, "level %u table for va %x: frame %u not ours",
 				 (uint64_t)level, (uint64_t)base, vm_page_frame(ptp));
 	vs->ptp++;
-	for (uint64_t i = 0; i < PT_ENTRIES; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		pt_entry_t pte = pmap_pte_load(&pt[i]);
 
 		if (pte == 0)
@@ -258,6 +265,18 @@ static bool pmap_verify_stats(struct pmap_vstate *vs)
 	return true;
 }
 
+/* The root's upper half is exactly the kernel's shared one. */
+static bool pmap_verify_kernel_half(const struct pmap *pm, char *why, size_t whylen)
+{
+	const pt_entry_t *pt = pmap_ptp_entries(pm->root);
+
+	for (unsigned i = PMAP_USER_ROOT_ENTRIES; i < PT_ENTRIES; i++)
+		if (pmap_pte_load(&pt[i]) != pmap_g.kernel_half[i - PMAP_USER_ROOT_ENTRIES])
+			return pmap_fail(why, whylen, "root entry %u is not the kernel's",
+					 (uint64_t)i);
+	return true;
+}
+
 bool pmap_verify(const struct pmap *pm, char *why, size_t whylen)
 {
 	struct pmap_vstate vs = { .pm = pm, .why = why, .whylen = whylen };
@@ -266,7 +285,8 @@ bool pmap_verify(const struct pmap *pm, char *why, size_t whylen)
 		return pmap_fail(why, whylen, "pmap not on the pmap list");
 	if (pm->asid == 0 || pm->asid >= PMAP_ASID_LIMIT)
 		return pmap_fail(why, whylen, "bad asid %u", (uint64_t)pm->asid);
-	if (!pmap_verify_table(&vs, pm->root, PT_LEVELS, 0) ||
+	if (!pmap_verify_kernel_half(pm, why, whylen) ||
+	    !pmap_verify_table(&vs, pm->root, PT_LEVELS, 0) ||
 	    !pmap_verify_chunks(&vs, &pm->pv_free, false) ||
 	    !pmap_verify_chunks(&vs, &pm->pv_full, true) || !pmap_verify_stats(&vs)) {
 		/* Name the address space in front of the reason. */

@@ -9,8 +9,8 @@
  * write.  Permission is decided by the leaf alone: the pmap gives
  * non-leaf entries P|W|U.
  *
- * As on x86, the walk sets A in the leaf before it caches the translation
- * and sets D on a write.  The TLB entry is writable only if the PTE has W
+ * As on x86, the walk sets A in every upper-level entry it uses and in
+ * the leaf before it caches the translation, and sets D on a write.  The TLB entry is writable only if the PTE has W
  * and D both set, so the first write through an entry that a read filled
  * misses and walks again, which is how D gets set.  The pmap leans on
  * these two rules: a PTE with A clear cannot be in the TLB, and clearing
@@ -79,7 +79,8 @@ void sim_cpu_switch(struct sim_cpu *cpu, uint64_t root_pa, uint32_t asid)
  * not present, VA is not a user address, or a table frame is outside RAM
  * (a corrupt table faults rather than reading past the array).
  */
-static uint8_t *sim_walk(const uint8_t *ram, uint64_t nframes, uint64_t root_pa, uint64_t va)
+static uint8_t *sim_walk(uint8_t *ram, uint64_t nframes, uint64_t root_pa, uint64_t va,
+			 bool mark)
 {
 	uint64_t table = root_pa;
 
@@ -96,6 +97,9 @@ static uint8_t *sim_walk(const uint8_t *ram, uint64_t nframes, uint64_t root_pa,
 			return slot;
 		if (!(sim_pte_load(slot) & PTE_P))
 			return NULL;
+		/* x86 sets A in every level it uses, not only in the leaf. */
+		if (mark && !(sim_pte_load(slot) & PTE_A))
+			sim_pte_store(slot, sim_pte_load(slot) | PTE_A);
 		table = sim_pte_load(slot) & PTE_FRAME;
 	}
 	return NULL;
@@ -137,7 +141,7 @@ uint8_t *sim_cpu_translate_slow(struct sim_cpu *cpu, uint64_t va, bool write,
 	}
 	cpu->tlb_misses++;
 	cpu->walks++;
-	slot = sim_walk(cpu->ram, cpu->nframes, cpu->root_pa, va);
+	slot = sim_walk(cpu->ram, cpu->nframes, cpu->root_pa, va, true);
 	if (slot == NULL)
 		return sim_fault(cpu, SIM_FAULT_NOT_PRESENT, fault);
 	pte = sim_pte_load(slot);
@@ -185,7 +189,7 @@ static const char *sim_tlb_entry_problem(const struct sim_cpu *cpu, int i,
 		return "entry in the wrong slot";
 	if (root == 0)
 		return "address space is gone";
-	slot = sim_walk(cpu->ram, cpu->nframes, root, vpn << SIM_PAGE_SHIFT);
+	slot = sim_walk(cpu->ram, cpu->nframes, root, vpn << SIM_PAGE_SHIFT, false);
 	if (slot == NULL)
 		return "no page table for it";
 	pte = sim_pte_load(slot);

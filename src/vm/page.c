@@ -2,7 +2,10 @@
  * page.c - the frame allocator and the page queues.
  *
  * Boot places the struct vm_page array in the first frames of RAM (those
- * frames are BOOT forever) and puts every other frame on the free queue.
+ * frames are BOOT forever) and puts every other frame on the free queue,
+ * except the frames of holes in the physical span (a PC's memory map has
+ * them), which are BOOT too: the array covers the whole span so that
+ * frame numbers stay a subtraction away from physical addresses.
  * Frames leave the free queue through vm_page_alloc(), tagged with the use
  * they are put to, and come back through vm_page_free().  Nothing else
  * changes a frame's use, so the per-use counters are exact by construction
@@ -152,21 +155,34 @@ static void vm_page_reset(struct vm_page *pg, enum vm_page_use use)
 	pg->pv = NULL;
 }
 
-enum vm_err vm_page_boot(uint8_t *ram, uint64_t nframes)
+/* Whether frame F lies in one of MEM's holes. */
+static bool vm_frame_in_hole(const struct vm_boot_mem *mem, uint64_t f)
 {
-	uint64_t array_bytes = nframes * sizeof(struct vm_page);
-	/* The page array, then one frame for the zero page. */
-	uint64_t nboot = ((array_bytes + VM_PAGE_SIZE - 1) >> VM_PAGE_SHIFT) + 1;
+	paddr_t pa = mem->pa_base + vm_ptoa(f);
 
-	if (nframes >= VM_PAGE_NIL || nframes < nboot + 16)
-		return VM_EINVAL;
-	vm_kmem_boot();
-	vm_phys.ram = ram;
-	vm_phys.pages = (struct vm_page *)(void *)ram;
-	vm_phys.nframes = nframes;
-	vm_phys.nboot = nboot;
-	vm_phys.zero_page = vm_page_at(nboot - 1);
-	memset(vm_page_data(vm_phys.zero_page), 0, VM_PAGE_SIZE);
+	for (size_t i = 0; i < mem->nholes; i++)
+		if (pa >= mem->holes[i].start && pa < mem->holes[i].end)
+			return true;
+	return false;
+}
+
+/* Holes must be page aligned, non-empty, and leave the page array whole. */
+static bool vm_holes_valid(const struct vm_boot_mem *mem, uint64_t nboot)
+{
+	for (size_t i = 0; i < mem->nholes; i++) {
+		const struct vm_phys_range *h = &mem->holes[i];
+
+		if ((h->start & VM_PAGE_MASK) || (h->end & VM_PAGE_MASK) || h->end <= h->start)
+			return false;
+	}
+	for (uint64_t f = 0; f < nboot; f++)
+		if (vm_frame_in_hole(mem, f))
+			return false;
+	return true;
+}
+
+static void vm_phys_tune(uint64_t nframes)
+{
 	/* Enough for a fault's worth of page tables, pv chunk and slabs. */
 	vm_phys.reserve = 8 + nframes / 512;
 	/* The daemon keeps a cushion above the reserve: about 1.5% of RAM
@@ -174,20 +190,54 @@ enum vm_err vm_page_boot(uint8_t *ram, uint64_t nframes)
 	vm_phys.free_low = vm_phys.reserve + (nframes / 64 > 4 ? nframes / 64 : 4);
 	vm_phys.free_target = vm_phys.free_low + (nframes / 32 > 8 ? nframes / 32 : 8);
 	vm_phys.daemon_wanted = false;
+}
+
+enum vm_err vm_page_boot(uint8_t *ram, uint64_t nframes)
+{
+	const struct vm_boot_mem mem = {.ram = ram, .nframes = nframes};
+
+	return vm_page_boot_mem(&mem);
+}
+
+enum vm_err vm_page_boot_mem(const struct vm_boot_mem *mem)
+{
+	uint64_t nframes = mem->nframes;
+	uint64_t array_bytes = nframes * sizeof(struct vm_page);
+	/* The page array, then one frame for the zero page. */
+	uint64_t nboot = ((array_bytes + VM_PAGE_SIZE - 1) >> VM_PAGE_SHIFT) + 1;
+
+	if (nframes >= VM_PAGE_NIL || nframes < nboot + 16 || !vm_holes_valid(mem, nboot))
+		return VM_EINVAL;
+	vm_kmem_boot();
+	vm_phys.ram = mem->ram;
+	vm_phys.pa_base = mem->pa_base;
+	vm_phys.pages = (struct vm_page *)(void *)mem->ram;
+	vm_phys.nframes = nframes;
+	vm_phys.nboot = nboot;
+	vm_phys.nhole = 0;
+	vm_phys.zero_page = vm_page_at(nboot - 1);
+	memset(vm_page_data(vm_phys.zero_page), 0, VM_PAGE_SIZE);
+	/* Sized by usable frames: a hole is no memory to keep a reserve of. */
+	vm_phys_tune(nframes);
 	for (int q = 0; q < VM_PQ_COUNT; q++)
 		vm_pagelist_init(&vm_phys.q[q]);
 	for (int u = 0; u < VM_PAGE_USE_COUNT; u++)
 		vm_phys.by_use[u] = vm_phys.alloc_fail[u] = 0;
 	for (uint64_t f = 0; f < nframes; f++) {
 		struct vm_page *pg = vm_page_at(f);
+		bool hole = f >= nboot && vm_frame_in_hole(mem, f);
 
-		vm_page_reset(pg, f < nboot ? VM_PAGE_BOOT : VM_PAGE_FREE);
+		vm_page_reset(pg, f < nboot || hole ? VM_PAGE_BOOT : VM_PAGE_FREE);
 		vm_phys.by_use[pg->use]++;
+		vm_phys.nhole += hole;
 	}
+	if (vm_phys.nhole != 0)
+		vm_phys_tune(nframes - vm_phys.nhole);
 	/* Ascending frame order at the head: allocation hands out low frames first. */
 	for (uint64_t f = nframes; f-- > nboot;)
-		free_push(vm_page_at(f));
-	VM_POISON(ram + vm_ptoa(nboot), vm_ptoa(nframes - nboot));
+		if (vm_page_at(f)->use == VM_PAGE_FREE)
+			free_push(vm_page_at(f));
+	VM_POISON(mem->ram + vm_ptoa(nboot), vm_ptoa(nframes - nboot));
 	return VM_OK;
 }
 

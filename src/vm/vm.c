@@ -17,7 +17,14 @@
 
 enum vm_err vm_boot(uint8_t *ram, uint64_t nframes)
 {
-	enum vm_err err = vm_page_boot(ram, nframes);
+	const struct vm_boot_mem mem = {.ram = ram, .nframes = nframes};
+
+	return vm_boot_mem(&mem);
+}
+
+enum vm_err vm_boot_mem(const struct vm_boot_mem *mem)
+{
+	enum vm_err err = vm_page_boot_mem(mem);
 
 	if (err != VM_OK)
 		return err;

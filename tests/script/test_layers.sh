@@ -7,10 +7,12 @@
 #
 #   core   vm, pmap, check  (and include/mvm, the public headers)
 #   trace                   the trace language (its hash maps are the core's)
-#   sim                     a host of the core: core, trace
+#   sim, kern               the hosts of the core (the simulator, the
+#                           kernel under qemu): core, trace
 #   model, gen, report      above the machine
 #   demo                    the scenarios: all of the above
-#   cli                     the program: everything
+#   cli                     the program: everything (`mvm boot` speaks
+#                           the kernel's protocol, kern/proto.h)
 #
 # A quoted #include "DIR/..." from a folder not allowed DIR fails the test,
 # naming the file and line.
@@ -23,11 +25,12 @@ declare -A allowed=(
 	[check]="mvm vm pmap check"
 	[trace]="mvm check trace"
 	[sim]="mvm vm pmap check trace sim"
+	[kern]="mvm vm pmap check trace kern"
 	[model]="mvm vm pmap check trace sim model"
 	[gen]="trace gen"
 	[report]="mvm vm pmap check trace sim report"
 	[demo]="mvm vm pmap check trace sim model gen report demo"
-	[cli]="mvm vm pmap check trace sim model gen report demo cli"
+	[cli]="mvm vm pmap check trace sim kern model gen report demo cli"
 )
 
 for dir in "$src"/src/*/; do

@@ -114,6 +114,8 @@ TEST(walk_sets_accessed_and_fills_tlb)
 	CHECK_EQ(cpu.tlb_misses, 1);
 	CHECK(pte_of(root, 0x7000123000ull) & PTE_A);
 	CHECK(!(pte_of(root, 0x7000123000ull) & PTE_D));
+	/* As on x86, the upper levels the walk used are marked too. */
+	CHECK(get_le64(root + pt_index(0x7000123000ull, 4) * 8) & PTE_A);
 	/* The PTE is a little-endian word: A is bit 5 of its first byte. */
 	CHECK(ram[leaf_pa(root, 0x7000123000ull)] & 0x20);
 

@@ -73,6 +73,44 @@ TEST(boot_refuses_a_ram_too_small)
 	free(small);
 }
 
+/* A PC's span: a physical base, and holes whose frames are never handed
+ * out (the kernel image, firmware tables); addresses stay exact. */
+TEST(boot_takes_a_physical_base_and_holes)
+{
+	const paddr_t base = 0x200000;
+	const struct vm_phys_range holes[] = {{base + 64 * FRAME, base + 80 * FRAME},
+					      {base + 200 * FRAME, base + 201 * FRAME}};
+	struct vm_boot_mem mem = {.pa_base = base, .nframes = NFRAMES, .holes = holes,
+				  .nholes = 2};
+	struct vm_page *pg;
+	uint64_t got = 0;
+
+	free(ram);
+	ram = aligned_alloc(FRAME, NFRAMES * FRAME);
+	mem.ram = ram;
+	sim_port_fail_nth(SIM_SITE_ANY, 0);
+	CHECK_EQ(vm_page_boot_mem(&mem), VM_OK);
+	CHECK_EQ(vm_phys.nhole, 17);
+	CHECK_EQ(vm_phys.by_use[VM_PAGE_BOOT], vm_phys.nboot + 17);
+	CHECK_EQ(vm_page_free_count(), NFRAMES - vm_phys.nboot - 17);
+	CHECK(counters_match_scan());
+	CHECK_EQ(vm_page_pa(vm_page_at(3)), base + 3 * FRAME);
+	CHECK(vm_page_from_pa(base + 70 * FRAME) == vm_page_at(70));
+	CHECK(vm_page_data(vm_page_at(5)) == ram + 5 * FRAME);
+	while ((pg = vm_page_alloc(VM_PAGE_KMEM)) != NULL) {
+		paddr_t pa = vm_page_pa(pg);
+
+		CHECK(!(pa >= holes[0].start && pa < holes[0].end) &&
+		      !(pa >= holes[1].start && pa < holes[1].end));
+		got++;
+	}
+	CHECK_EQ(got, NFRAMES - vm_phys.nboot - 17);
+	/* The page array may not fall in a hole. */
+	mem.holes = (const struct vm_phys_range[]){{base, base + FRAME}};
+	mem.nholes = 1;
+	CHECK_EQ(vm_page_boot_mem(&mem), VM_EINVAL);
+}
+
 TEST(alloc_hands_out_low_frames_first_and_reuses_the_last_freed)
 {
 	struct vm_page *a, *b, *c;
@@ -312,6 +350,7 @@ int main(void)
 {
 	RUN(boot_places_the_page_array_first);
 	RUN(boot_refuses_a_ram_too_small);
+	RUN(boot_takes_a_physical_base_and_holes);
 	RUN(alloc_hands_out_low_frames_first_and_reuses_the_last_freed);
 	RUN(alloc_resets_every_field);
 	RUN(data_pages_leave_the_reserve_to_metadata);
