@@ -25,6 +25,17 @@ struct vm_map;
 struct vm_object;
 struct pmap;
 
+/*
+ * The mmap family's argument rules (src/vm/range.c), which a host applies
+ * before calling the core: VM_RANGE_EINVAL for an unaligned ADDR, a zero
+ * LEN or a range that wraps; VM_RANGE_EMPTY (success, nothing to do) for
+ * an aligned ADDR with a zero LEN when EMPTY_OK (mprotect, madvise,
+ * msync).  vm_round_len is LEN in whole pages, 0 if that overflows.
+ */
+enum vm_range_verdict { VM_RANGE_OK, VM_RANGE_EMPTY, VM_RANGE_EINVAL };
+enum vm_range_verdict vm_range_check(vaddr_t addr, uint64_t len, bool empty_ok);
+uint64_t vm_round_len(uint64_t len);
+
 /* Takes over the machine's RAM and sets up every core subsystem. */
 enum vm_err vm_boot(uint8_t *ram, uint64_t nframes);
 /* The same over a span with a physical base and holes (vm_page.h). */

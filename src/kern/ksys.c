@@ -3,7 +3,8 @@
  *
  * The mmap family checks its arguments by the spec's errno rules, in
  * the spec's order, exactly as the simulator's system-call layer does
- * (src/sim/syscall.c: EINVAL for unaligned, empty, wrapping ranges;
+ * (vm_range_check, shared with src/sim/syscall.c: EINVAL for unaligned,
+ * empty and wrapping ranges, success for an empty mprotect/madvise/msync;
  * then the core, whose VM_ENOMAP is the errno ENOMEM and whose VM_ENOMEM
  * is no errno but the OOM killer), and prints the error line.  Files are
  * not in this kernel yet: the host refuses traces that use them.
@@ -27,16 +28,10 @@ static void emit_error(uint64_t pid, uint64_t call, const char *err)
 	kout("%llu %s error %s\n", (unsigned long long)pid, usys_op_name[call], err);
 }
 
-static uint64_t round_len(uint64_t len)
+/* mprotect, madvise and msync succeed on an empty range (vm_range_check). */
+static bool empty_ok(uint64_t call)
 {
-	return len > UINT64_MAX - 0xfff ? 0 : (len + 0xfff) & ~0xfffull;
-}
-
-static bool range_invalid(uint64_t addr, uint64_t len)
-{
-	uint64_t rlen = round_len(len);
-
-	return (addr & 0xfff) != 0 || len == 0 || rlen == 0 || rlen > UINT64_MAX - addr;
+	return call == USYS_MPROTECT || call == USYS_MADVISE || call == USYS_MSYNC;
 }
 
 static vm_prot_t prot_of(uint64_t p)
@@ -55,7 +50,7 @@ static enum vm_advice advice_of(uint64_t a)
 
 static enum vm_err call_core(struct kproc *p, uint64_t call, const struct trapframe *tf)
 {
-	uint64_t addr = tf->rdi, len = round_len(tf->rsi);
+	uint64_t addr = tf->rdi, len = vm_round_len(tf->rsi);
 
 	switch (call) {
 	case USYS_MMAP:
@@ -75,9 +70,12 @@ static enum vm_err call_core(struct kproc *p, uint64_t call, const struct trapfr
 static void sys_mm(struct kproc *p, uint64_t call, struct trapframe *tf)
 {
 	enum vm_err err;
+	enum vm_range_verdict range = vm_range_check(tf->rdi, tf->rsi, empty_ok(call));
 
 	tf->rax = 0;
-	if (range_invalid(tf->rdi, tf->rsi)) {
+	if (range == VM_RANGE_EMPTY)
+		return;
+	if (range == VM_RANGE_EINVAL) {
 		emit_error(p->pid, call, "EINVAL");
 		return;
 	}

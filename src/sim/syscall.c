@@ -61,27 +61,10 @@ static const char *errno_name(enum vm_err err)
 	}
 }
 
-/* LEN rounded up to whole pages, or 0 if that overflows. */
-static uint64_t round_len(uint64_t len)
+/* mprotect, madvise and msync succeed on an empty range (vm_range_check). */
+static bool empty_ok(const struct trace_op *op)
 {
-	return len > UINT64_MAX - VM_PAGE_MASK ? 0 : (len + VM_PAGE_MASK) & ~VM_PAGE_MASK;
-}
-
-/* mprotect, madvise or msync with an aligned ADDR and a zero LEN: as on
- * Linux, a success with nothing to do (unaligned stays EINVAL). */
-static bool empty_range_ok(const struct trace_op *op)
-{
-	return op->len == 0 && (op->addr & VM_PAGE_MASK) == 0 &&
-	       (op->kind == TRACE_MPROTECT || op->kind == TRACE_MADVISE ||
-		op->kind == TRACE_MSYNC);
-}
-
-/* The EINVAL rule shared by every call of the family. */
-static bool range_invalid(uint64_t addr, uint64_t len)
-{
-	uint64_t rlen = round_len(len);
-
-	return (addr & VM_PAGE_MASK) != 0 || len == 0 || rlen == 0 || rlen > UINT64_MAX - addr;
+	return op->kind == TRACE_MPROTECT || op->kind == TRACE_MADVISE || op->kind == TRACE_MSYNC;
 }
 
 static vm_prot_t prot_of(uint8_t trace_prot)
@@ -110,7 +93,7 @@ static enum vm_advice advice_of(enum trace_advice adv)
 
 static enum vm_err call_core(struct sim_proc *p, const struct trace_op *op)
 {
-	uint64_t len = round_len(op->len);
+	uint64_t len = vm_round_len(op->len);
 
 	switch (op->kind) {
 	case TRACE_MMAP:
@@ -136,7 +119,7 @@ static const char *file_mmap_error(const struct trace_op *op)
 {
 	if (sim_files_object(op->name) == NULL)
 		return "ENOENT";
-	if (vm_atop(op->off) + vm_atop(round_len(op->len)) >= FILE_PAGES_MAX)
+	if (vm_atop(op->off) + vm_atop(vm_round_len(op->len)) >= FILE_PAGES_MAX)
 		return "EOVERFLOW";
 	return NULL;
 }
@@ -146,10 +129,11 @@ void sim_syscall(struct sim *s, struct sim_proc *p, const struct trace_op *op,
 {
 	const char *refused;
 	enum vm_err err;
+	enum vm_range_verdict range = vm_range_check(op->addr, op->len, empty_ok(op));
 
-	if (empty_range_ok(op))
+	if (range == VM_RANGE_EMPTY)
 		return;
-	if (range_invalid(op->addr, op->len) ||
+	if (range == VM_RANGE_EINVAL ||
 	    (op->kind == TRACE_MMAP && op->file && (op->off & VM_PAGE_MASK) != 0)) {
 		emit_error(out, op, "EINVAL");
 		return;
