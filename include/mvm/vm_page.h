@@ -137,6 +137,7 @@ struct vm_physmem {
 	uint64_t free_low;       /* below this the page daemon is wanted */
 	uint64_t free_target;    /* the daemon frees up to this */
 	bool daemon_wanted;      /* an allocation went below free_low */
+	struct vm_page *held;    /* kept from reclaim for a waiter (vm_page_hold) */
 	struct vm_pageq q[VM_PQ_COUNT];
 	uint64_t by_use[VM_PAGE_USE_COUNT];
 	uint64_t alloc_fail[VM_PAGE_USE_COUNT];
@@ -204,6 +205,23 @@ void vm_page_free(struct vm_page *pg);
 static inline uint64_t vm_page_free_count(void)
 {
 	return vm_phys.q[VM_PQ_FREE].count;
+}
+
+/*
+ * Holding: an operation that has made a page resident and must wait for
+ * memory before it is done with it (a copy-on-write fault's source) holds
+ * the page across the wait, and reclaim leaves it.  Freeing it would look
+ * like progress, yet the retry would read it straight back into the frame
+ * gained, and fail again where it failed: progress for nobody.  The core
+ * runs one operation at a time, so there is one held page at most; a
+ * kernel would keep it in the waiting thread.
+ */
+void vm_page_hold(struct vm_page *pg);
+/* Ends the hold, if any (the operation stopped waiting). */
+void vm_page_unhold(void);
+static inline bool vm_page_held(const struct vm_page *pg)
+{
+	return pg == vm_phys.held;
 }
 
 void vm_page_zero(struct vm_page *pg);

@@ -31,7 +31,9 @@
  * and what it does change before a later step fails (a path copy, a new
  * anon in the amap) is complete and correct on its own.  So a fault that
  * runs out of memory just returns VM_ENOMEM; vm_fault() then runs the page
- * daemon and faults again.
+ * daemon and faults again.  The page a copy-on-write fault copies from is
+ * held while it waits (vm_page_hold): reclaim that freed it would free
+ * only what the retry must read back, and call that progress.
  */
 #include "anon.h"
 #include "map.h"
@@ -163,19 +165,23 @@ static void fault_prefetch(const struct vm_page *pg, int for_write)
  * Makes KEY of AM hold an anon of its own: the path to it is made
  * exclusive, and unless that alone left the current anon ours, a new anon
  * takes a copy of the current anon's page, or of FROM (a file's page)
- * where there is none, or zeros.  VM_ENOMEM with nothing allocated kept.
+ * where there is none, or zeros.  VM_ENOMEM with nothing allocated kept,
+ * and the page it would copy held for the wait (vm_page_hold), so that
+ * what reclaim frees meanwhile is memory the retry can use.
  */
-static enum vm_err fault_own_anon(struct vm_amap *am, uint64_t key, const struct vm_page *from,
+static enum vm_err fault_own_anon(struct vm_amap *am, uint64_t key, struct vm_page *from,
 				  struct vm_anon **out)
 {
 	struct vm_anon *an = vm_amap_lookup(am, key, NULL);
-	struct vm_page *pg;
+	struct vm_page *src = an != NULL ? an->page : from, *pg;
 
-	if (an != NULL ? an->page != NULL : from != NULL)
-		fault_prefetch(an != NULL ? an->page : from, 0);
+	if (src != NULL)
+		fault_prefetch(src, 0);
 	pg = fault_reserve(am, key);
 	if (pg == NULL) {
 		fault_unreserve();
+		if (src != NULL)
+			vm_page_hold(src);
 		return VM_ENOMEM;
 	}
 	if (vm_amap_prepare(am, key) != VM_OK)
@@ -193,7 +199,7 @@ static enum vm_err fault_own_anon(struct vm_amap *am, uint64_t key, const struct
 /* A write to a private page that is not exclusively ours: a copy of the
  * anon's page, or of FROM (a file's page) where there is no anon yet. */
 static enum vm_err fault_private_cow(struct vm_map *map, struct vm_map_entry *e, vaddr_t va,
-				     const struct vm_page *from)
+				     struct vm_page *from)
 {
 	struct vm_anon *an;
 	enum vm_err err = fault_own_anon(&e->amap, vm_atop(va), from, &an);
@@ -330,8 +336,10 @@ enum vm_err vm_fault(struct vm_map *map, vaddr_t va, enum vm_access access)
 		return VM_ESEGV;
 	for (int tries = 0;;) {
 		enum vm_err err = fault_once(map, va, access);
+		bool retry = err == VM_ENOMEM && vm_wait_for_memory(map, &tries);
 
-		if (err != VM_ENOMEM || !vm_wait_for_memory(map, &tries))
+		vm_page_unhold(); /* the retry finds the page again, resident */
+		if (!retry)
 			return err;
 	}
 }

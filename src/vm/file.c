@@ -592,7 +592,10 @@ void vm_file_dirty_for_write(struct vm_page *pg)
 
 uint64_t vm_file_clean_resident(void)
 {
-	return vm_phys.q[VM_PQ_FILE].count - file_reading;
+	const struct vm_page *held = vm_phys.held;
+	uint64_t kept = held != NULL && held->queue == VM_PQ_FILE && !(held->flags & VM_PG_BUSY);
+
+	return vm_phys.q[VM_PQ_FILE].count - file_reading - kept;
 }
 
 static bool take_file_reference(struct vm_page *pg)
@@ -609,7 +612,7 @@ uint64_t vm_file_reclaim_clean(uint64_t want)
 	struct vm_page *pg;
 
 	while (freed < want && budget-- > 0 && (pg = vm_pageq_first(VM_PQ_FILE)) != NULL) {
-		if ((pg->flags & VM_PG_BUSY) || take_file_reference(pg)) {
+		if ((pg->flags & VM_PG_BUSY) || vm_page_held(pg) || take_file_reference(pg)) {
 			vm_page_requeue(pg, VM_PQ_FILE);
 			continue;
 		}

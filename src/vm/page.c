@@ -219,6 +219,7 @@ enum vm_err vm_page_boot_mem(const struct vm_boot_mem *mem)
 	memset(vm_page_data(vm_phys.zero_page), 0, VM_PAGE_SIZE);
 	/* Sized by usable frames: a hole is no memory to keep a reserve of. */
 	vm_phys_tune(nframes);
+	vm_phys.held = NULL;
 	for (int q = 0; q < VM_PQ_COUNT; q++)
 		vm_pagelist_init(&vm_phys.q[q]);
 	for (int u = 0; u < VM_PAGE_USE_COUNT; u++)
@@ -264,13 +265,24 @@ struct vm_page *vm_page_alloc(enum vm_page_use use)
 void vm_page_free(struct vm_page *pg)
 {
 	VM_ASSERT(pg->use != VM_PAGE_FREE && pg->use != VM_PAGE_BOOT);
-	VM_ASSERT(pg->pv == NULL);
+	VM_ASSERT(pg->pv == NULL && !vm_page_held(pg));
 	vm_pageq_remove(pg);
 	vm_phys.by_use[pg->use]--;
 	vm_page_reset(pg, VM_PAGE_FREE);
 	vm_phys.by_use[VM_PAGE_FREE]++;
 	free_push(pg);
 	VM_POISON(vm_page_data(pg), VM_PAGE_SIZE);
+}
+
+void vm_page_hold(struct vm_page *pg)
+{
+	VM_ASSERT(vm_phys.held == NULL || vm_phys.held == pg);
+	vm_phys.held = pg;
+}
+
+void vm_page_unhold(void)
+{
+	vm_phys.held = NULL;
 }
 
 void vm_page_zero(struct vm_page *pg)

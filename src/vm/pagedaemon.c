@@ -31,8 +31,11 @@
  *      (their swap slot holds their bytes) freed at once, dirty ones
  *      gathered into clusters and written to swap;
  *   5. on demand only: wait for writes in flight (and take what they made
- *      clean); and if nothing at all came free, strip the least recently
- *      used pmaps (FreeBSD's reclaim_pv_chunk), the running one last.
+ *      clean) until the waiter has room; and if nothing at all came free,
+ *      strip the least recently used pmaps (FreeBSD's reclaim_pv_chunk),
+ *      the running one last.  What the waiter holds (vm_page_hold: the
+ *      page a fault copies from) is never taken, so "something came free"
+ *      means something the waiter can use.
  *
  * Only when all of that frees nothing does an allocation fail for good,
  * and then the host's OOM killer decides (DESIGN.md invariant 6).
@@ -107,7 +110,7 @@ static void age_active(void)
 
 	while (vm_phys.q[VM_PQ_INACTIVE].count < want && budget-- > 0 &&
 	       (pg = vm_pageq_first(VM_PQ_ACTIVE)) != NULL) {
-		if (!(pg->flags & VM_PG_BUSY) && !take_reference(pg)) {
+		if (!(pg->flags & VM_PG_BUSY) && !vm_page_held(pg) && !take_reference(pg)) {
 			vm_page_requeue(pg, VM_PQ_INACTIVE);
 			vm_pagedaemon_stats.deactivated++;
 		} else {
@@ -205,7 +208,7 @@ static void scan_inactive(void)
 	while (budget-- > 0 && short_of_memory() &&
 	       (pg = vm_pageq_first(VM_PQ_INACTIVE)) != NULL) {
 		vm_pagedaemon_stats.scanned++;
-		if (pg->flags & VM_PG_BUSY) {
+		if ((pg->flags & VM_PG_BUSY) || vm_page_held(pg)) {
 			vm_page_requeue(pg, VM_PQ_INACTIVE);
 		} else if (take_reference(pg)) {
 			vm_page_requeue(pg, VM_PQ_ACTIVE);
@@ -267,13 +270,19 @@ void vm_background(void)
 	vm_pagedaemon_poll();
 }
 
-/* Step 4: the writes of this run, then the least recently used pmaps. */
+/*
+ * Step 5: the writes of this run, then the least recently used pmaps.
+ * The writes are waited for until the waiter has room (a fault's worth of
+ * data frames above the reserve), not just until one frame came free: a
+ * frame or two is gone again by the time the waiter fails once more, and
+ * the rest of the run's pageouts would still be in flight, unused.
+ */
 static void reclaim_harder(const struct vm_map *except, uint64_t before)
 {
 	uint64_t freed;
 	bool self;
 
-	while (vm_page_free_count() <= before && vm_swap_writes_in_flight() > 0)
+	while (!vm_pagedaemon_plenty() && vm_swap_writes_in_flight() > 0)
 		port_io_wait();
 	if (vm_page_free_count() > before)
 		return;
