@@ -174,6 +174,7 @@ enum vm_err vm_page_boot(uint8_t *ram, uint64_t nframes)
 	vm_phys.free_low = vm_phys.reserve + (nframes / 64 > 4 ? nframes / 64 : 4);
 	vm_phys.free_target = vm_phys.free_low + (nframes / 32 > 8 ? nframes / 32 : 8);
 	vm_phys.daemon_wanted = false;
+	vm_phys.zero_fills = 0;
 	for (int q = 0; q < VM_PQ_COUNT; q++)
 		vm_pagelist_init(&vm_phys.q[q]);
 	for (int u = 0; u < VM_PAGE_USE_COUNT; u++)
