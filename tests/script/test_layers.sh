@@ -8,7 +8,8 @@
 #   core   vm, pmap, check  (and include/mvm, the public headers)
 #   trace                   the trace language (its hash maps are the core's)
 #   sim                     a host of the core: core, trace
-#   model, gen, report      above the machine
+#   model, gen, report,     above the machine
+#   curve                   (curve: page-fault curves, replays at many sizes)
 #   demo                    the scenarios: all of the above
 #   cli                     the program: everything
 #
@@ -26,8 +27,9 @@ declare -A allowed=(
 	[model]="mvm vm pmap check trace sim model"
 	[gen]="trace gen"
 	[report]="mvm vm pmap check trace sim report"
+	[curve]="mvm vm pmap check trace sim curve"
 	[demo]="mvm vm pmap check trace sim model gen report demo"
-	[cli]="mvm vm pmap check trace sim model gen report demo cli"
+	[cli]="mvm vm pmap check trace sim model gen report curve demo cli"
 )
 
 for dir in "$src"/src/*/; do
