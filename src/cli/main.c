@@ -17,6 +17,8 @@ static void usage(FILE *out)
 		"  mvm gen KIND [OPTIONS]        print a generated trace; KIND: random,\n"
 		"                                fork-server, vm-test, parallel-build,\n"
 		"                                fragmentation, translator\n"
+		"  mvm curve TRACE [--ram FROM..TO] [--steps N] [--jobs N] [--json] [--html FILE]\n"
+		"            [replay options]    misses at each memory size: mvm, LRU, CLOCK, OPT\n"
 		"  mvm help                      this text\n"
 		"\n"
 		"replay options:\n"
@@ -62,6 +64,8 @@ int main(int argc, char **argv)
 		return cli_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
 		return cli_demo(argc - 1, argv + 1);
+	if (strcmp(argv[1], "curve") == 0)
+		return cli_curve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -28,7 +28,11 @@ int curve_prepare(struct curve *c, const char *name, const char *text, size_t le
 	if (status != 0)
 		return status;
 	curve_lru(&c->rs, &c->lru);
-	c->opt_moves = curve_opt(&c->rs, &c->opt);
+	c->opt_one_pass = c->rs.npages <= CURVE_OPT_ONE_PASS_PAGES;
+	if (c->opt_one_pass)
+		c->opt_moves = curve_opt(&c->rs, &c->opt);
+	else
+		c->next = curve_next_uses(&c->rs);
 	c->cold = c->lru.miss[c->lru.npages];
 	return 0;
 }
@@ -37,6 +41,7 @@ void curve_free(struct curve *c)
 {
 	stack_curve_free(&c->lru);
 	stack_curve_free(&c->opt);
+	free(c->next);
 	refstring_free(&c->rs);
 }
 
@@ -58,7 +63,8 @@ bool curve_rows(struct curve *c, const struct replay_opts *o, struct curve_row *
 
 		rows[i].mvm = runs[i];
 		rows[i].lru = stack_curve_misses(&c->lru, frames);
-		rows[i].opt = stack_curve_misses(&c->opt, frames);
+		rows[i].opt = c->opt_one_pass ? stack_curve_misses(&c->opt, frames)
+					      : curve_opt_at(&c->rs, c->next, frames);
 		rows[i].clock = curve_clock(&c->rs, frames);
 	}
 	free(runs);

@@ -17,13 +17,20 @@
 #include "refstring.h"
 #include "stackdist.h"
 
+/* Up to this many distinct pages, OPT's one pass (worst case O(n x pages))
+ * is cheaper than a simulation per size; the published block traces have
+ * at most 7,454. */
+#define CURVE_OPT_ONE_PASS_PAGES 16384
+
 struct curve {
 	const char *name;        /* the trace, in messages */
 	const char *text;        /* the whole trace */
 	size_t len;
 	struct refstring rs;
-	struct stack_curve lru, opt;
-	uint64_t opt_moves;      /* OPT's work: stack positions changed */
+	struct stack_curve lru, opt;  /* opt: only if opt_one_pass */
+	bool opt_one_pass;       /* few pages: Mattson's OPT stack, else per size */
+	uint64_t *next;          /* per size: next-use times */
+	uint64_t opt_moves;      /* OPT's one pass: stack positions changed */
 	uint64_t cold;           /* counted first references */
 };
 

@@ -15,11 +15,19 @@
  * times below the top.  A max segment tree over depths, holding each
  * depth's page's next use, finds each of those in O(log n), so a
  * reference costs O((1 + k) log n) for the k pages that move: never more
- * than the scan to d, and on loops (the hard case for LRU) k stays small.
+ * than the scan to d.
  *
- * Next-use times come from one backward pass.  A page never used again
- * gets a time past the end, made unique by its id (any such page is as
- * good a victim as another: the choice changes no count).
+ * Next-use times come from one backward pass (curve_next_uses).  A page
+ * never used again gets a time past the end: n + the time of its last
+ * reference.  Any such page is as good a victim as another (the choice
+ * changes no count), and ordering them by last use, like LRU, means a
+ * page carried down from the top, the most recently used, is never
+ * displaced by one that is dead already.
+ *
+ * Still, OPT stacks are nearly sorted by next use, so a miss tends to
+ * move a page at most depths: the worst case is O(n x pages).  curve.c
+ * uses this pass only for traces of few pages (the published block
+ * traces) and opt_heap.c's per-size simulation otherwise.
  */
 #include "stackdist.h"
 
@@ -41,22 +49,6 @@ static void *xcalloc(size_t n, size_t size)
 	if (p == NULL)
 		abort(); /* host memory exhausted */
 	return p;
-}
-
-/* next[t]: when ref[t]'s page is referenced next. */
-static uint64_t *next_uses(const struct refstring *rs)
-{
-	uint64_t *next = xcalloc(rs->n, sizeof *next);
-	uint64_t *seen = xcalloc(rs->npages, sizeof *seen);   /* time + 1 */
-
-	for (size_t t = rs->n; t-- > 0;) {
-		uint32_t page = rs->ref[t];
-
-		next[t] = seen[page] ? seen[page] - 1 : (uint64_t)rs->n + page;
-		seen[page] = t + 1;
-	}
-	free(seen);
-	return next;
 }
 
 static void tree_set(struct opt_stack *s, uint64_t depth, uint64_t v)
@@ -119,7 +111,7 @@ static void reference(struct opt_stack *s, uint32_t page, uint64_t d, uint64_t n
 uint64_t curve_opt(const struct refstring *rs, struct stack_curve *out)
 {
 	struct opt_stack s = {.leaves = 1};
-	uint64_t *next = next_uses(rs);
+	uint64_t *next = curve_next_uses(rs);
 	uint64_t *hist = xcalloc((size_t)rs->npages + 1, sizeof *hist);
 	uint64_t cold = 0;
 

@@ -8,7 +8,9 @@
  * distance d (the smallest size at which it hits) and one pass over the
  * string gives the misses at every size: a reference misses in c frames
  * exactly when d > c.  CLOCK is not a stack algorithm; it is simulated
- * once per size.
+ * once per size.  OPT's one pass costs O(log n) per page that moves in
+ * the stack, which on large traces can be most of the stack per miss;
+ * there, OPT is simulated per size instead (opt_heap.c), as exactly.
  *
  * Misses count every reference to a page not resident, including a
  * page's first reference (cold), except the first reference of a
@@ -42,6 +44,11 @@ void curve_lru(const struct refstring *rs, struct stack_curve *out);
 /* OPT: Mattson's OPT stack with priorities by next use; returns the
  * number of stack positions that changed page (the work done). */
 uint64_t curve_opt(const struct refstring *rs, struct stack_curve *out);
+
+/* OPT at one size (opt_heap.c): Belady's MIN with a priority queue of
+ * next uses, O(n log n).  NEXT from curve_next_uses (freed by the caller). */
+uint64_t *curve_next_uses(const struct refstring *rs);
+uint64_t curve_opt_at(const struct refstring *rs, const uint64_t *next, uint64_t frames);
 
 /* CLOCK with FRAMES frames (FRAMES >= 1): second chance, a loaded page
  * has its reference bit set (the access that faulted it in sets it). */

@@ -1,8 +1,8 @@
 /*
  * test_curve.c - the curves of `mvm curve` against brute force.
  *
- * LRU and OPT come from one pass of stack distances (stackdist.h); here
- * each is checked, at every cache size, against a plain simulation of
+ * LRU and OPT come from one pass of stack distances (stackdist.h), OPT
+ * also from a simulation per size; here each is checked, at every cache size, against a plain simulation of
  * the policy on small random reference strings (some with copy-on-write
  * pages, whose first reference is free), and CLOCK against a second,
  * naive CLOCK.  Then the reference string of small traces: which
@@ -143,15 +143,20 @@ TEST(stack_curves_equal_brute_force)
 		struct refstring rs;
 		struct stack_curve lru, opt;
 
+		uint64_t *next;
+
 		random_string(&rs, npages, 1 + rng_below(200));
 		curve_lru(&rs, &lru);
 		curve_opt(&rs, &opt);
+		next = curve_next_uses(&rs);
 		for (uint64_t c = 1; c <= npages + 1; c++) {
 			CHECK_EQ(stack_curve_misses(&lru, c), brute_lru(&rs, c));
 			CHECK_EQ(stack_curve_misses(&opt, c), brute_opt(&rs, c));
+			CHECK_EQ(curve_opt_at(&rs, next, c), brute_opt(&rs, c));
 			CHECK_EQ(curve_clock(&rs, c), brute_clock(&rs, c));
 			CHECK(stack_curve_misses(&opt, c) <= stack_curve_misses(&lru, c));
 		}
+		free(next);
 		stack_curve_free(&lru);
 		stack_curve_free(&opt);
 		refstring_free(&rs);
