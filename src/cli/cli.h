@@ -47,5 +47,6 @@ int cli_gen_vm_test(int argc, char **argv);
 int cli_gen_parallel_build(int argc, char **argv);
 int cli_gen_fragmentation(int argc, char **argv);
 int cli_gen_translator(int argc, char **argv);
+int cli_gen_block(int argc, char **argv);
 
 #endif

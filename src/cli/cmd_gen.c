@@ -71,16 +71,17 @@ static const struct {
 	{"parallel-build", cli_gen_parallel_build},
 	{"fragmentation", cli_gen_fragmentation},
 	{"translator", cli_gen_translator},
+	{"block", cli_gen_block},
 };
 
 int cli_gen(int argc, char **argv)
 {
 	if (argc < 2)
 		cli_usage_error("gen", "expected a KIND: random, fork-server, vm-test, "
-				       "parallel-build, fragmentation or translator");
+				       "parallel-build, fragmentation, translator or block");
 	for (size_t i = 0; i < sizeof gen_kinds / sizeof gen_kinds[0]; i++)
 		if (strcmp(argv[1], gen_kinds[i].name) == 0)
 			return gen_kinds[i].run(argc - 1, argv + 1);
 	cli_usage_error("gen", "unknown KIND \"%s\" (known: random, fork-server, vm-test, "
-			       "parallel-build, fragmentation, translator)", argv[1]);
+			       "parallel-build, fragmentation, translator, block)", argv[1]);
 }

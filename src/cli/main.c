@@ -16,7 +16,7 @@ static void usage(FILE *out)
 		"  mvm replay [OPTIONS] TRACE|-  run a trace and print its output lines\n"
 		"  mvm gen KIND [OPTIONS]        print a generated trace; KIND: random,\n"
 		"                                fork-server, vm-test, parallel-build,\n"
-		"                                fragmentation, translator\n"
+		"                                fragmentation, translator, block FILE\n"
 		"  mvm curve TRACE [--ram FROM..TO] [--steps N] [--jobs N] [--json] [--html FILE]\n"
 		"            [replay options]    misses at each memory size: mvm, LRU, CLOCK, OPT\n"
 		"  mvm help                      this text\n"
