@@ -232,7 +232,8 @@ static void region_insert(struct rs_proc *p, size_t i, const struct rs_region *r
 		p->cap = p->cap ? 2 * p->cap : 16;
 		p->r = xrealloc(p->r, p->cap * sizeof *p->r);
 	}
-	memmove(&p->r[i + 1], &p->r[i], (p->n - i) * sizeof *p->r);
+	if (i < p->n)
+		memmove(&p->r[i + 1], &p->r[i], (p->n - i) * sizeof *p->r);
 	p->r[i] = *r;
 	p->n++;
 }
@@ -273,7 +274,8 @@ static void unmap(struct rs_space *sp, struct rs_proc *p, uint64_t start, uint64
 	i = region_index(p, start);
 	for (j = i; j < p->n && p->r[j].start < end; j++)
 		;
-	memmove(&p->r[i], &p->r[j], (p->n - j) * sizeof *p->r);
+	if (j > i)
+		memmove(&p->r[i], &p->r[j], (p->n - j) * sizeof *p->r);
 	p->n -= j - i;
 	copies_drop(sp, p, start / RS_PAGE, end / RS_PAGE);
 }
