@@ -141,6 +141,11 @@ struct vm_physmem {
 	struct vm_pageq q[VM_PQ_COUNT];
 	uint64_t by_use[VM_PAGE_USE_COUNT];
 	uint64_t alloc_fail[VM_PAGE_USE_COUNT];
+	/* Frames given new data without a read: zeros for a new anon's page
+	 * (first touch) and for a file page a write covers wholly.  With the
+	 * pager's and swap's page reads, every frame filled: what `mvm curve`
+	 * counts as misses. */
+	uint64_t zero_fills;
 };
 
 extern struct vm_physmem vm_phys;

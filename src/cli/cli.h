@@ -38,6 +38,10 @@ int cli_replay(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_boot(int argc, char **argv);
+int cli_curve(int argc, char **argv);   /* cmd_curve.c */
+/* `mvm gen block FILE [--pread]` (gen_block.c): a block trace, not a kind
+ * with options. */
+int cli_gen_block(int argc, char **argv);
 
 /* Options shared by replay and demo (--series FILE into *SERIES);
  * returns the first operand's index. */

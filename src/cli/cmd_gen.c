@@ -43,6 +43,8 @@ int cli_gen(int argc, char **argv)
 	if (argc < 2)
 		cli_usage_error("gen", "expected a KIND: %s (mvm gen KIND --help lists its options)",
 				gen_kind_names(names, sizeof names));
+	if (strcmp(argv[1], "block") == 0)
+		return cli_gen_block(argc - 1, argv + 1);
 	if ((k = gen_kind_find(argv[1])) == NULL)
 		cli_usage_error("gen", "unknown KIND \"%s\" (known: %s)", argv[1],
 				gen_kind_names(names, sizeof names));

@@ -26,6 +26,11 @@ static void usage(FILE *out)
 		"                                the same on the kernel host, under qemu\n"
 		"                                (anonymous memory; exit 3 on a kernel panic,\n"
 		"                                4 on a timeout, 5 if qemu cannot run)\n"
+		"  mvm curve TRACE [--ram FROM..TO] [--steps N] [--jobs N] [--json] [--html FILE]\n"
+		"            [replay options]    the trace's page-fault curve: mvm's misses at\n"
+		"                                each size beside LRU, CLOCK and OPT (CSV)\n"
+		"  mvm gen block FILE [--pread]  a trace from a block reference trace (gzip or\n"
+		"                                plain), for mvm curve\n"
 		"  mvm help                      this text\n"
 		"\n"
 		"replay options (replay and demo):\n",
@@ -74,6 +79,8 @@ int main(int argc, char **argv)
 		return cli_replay(argc - 1, argv + 1);
 	if (strcmp(argv[1], "boot") == 0)
 		return cli_boot(argc - 1, argv + 1);
+	if (strcmp(argv[1], "curve") == 0)
+		return cli_curve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return cli_gen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)

@@ -97,8 +97,10 @@ static struct vm_anon *fault_install(struct vm_amap *am, uint64_t key, struct vm
 	VM_ASSERT(an != NULL);
 	if (from != NULL)
 		vm_page_copy(pg, from);
-	else
+	else {
 		vm_page_zero(pg);
+		vm_phys.zero_fills++;
+	}
 	vm_anon_set_page(an, pg);
 	old = vm_amap_set(am, key, an);
 	if (old != NULL)

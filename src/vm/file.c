@@ -263,6 +263,7 @@ static enum vm_err page_get(struct vm_object *obj, uint64_t pindex, bool overwri
 			if (*out == NULL)
 				return VM_ENOMEM;
 			vm_page_zero(*out); /* the bytes not overwritten are the file's zeros */
+			vm_phys.zero_fills++;
 			return VM_OK;
 		}
 		if ((err = page_read(obj, pindex)) != VM_OK)

@@ -220,6 +220,7 @@ enum vm_err vm_page_boot_mem(const struct vm_boot_mem *mem)
 	/* Sized by usable frames: a hole is no memory to keep a reserve of. */
 	vm_phys_tune(nframes);
 	vm_phys.held = NULL;
+	vm_phys.zero_fills = 0;
 	for (int q = 0; q < VM_PQ_COUNT; q++)
 		vm_pagelist_init(&vm_phys.q[q]);
 	for (int u = 0; u < VM_PAGE_USE_COUNT; u++)

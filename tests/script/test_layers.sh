@@ -9,7 +9,8 @@
 #   trace                   the trace language (its hash maps are the core's)
 #   sim, kern               the hosts of the core (the simulator, the
 #                           kernel under qemu): core, trace
-#   model, gen, report      above the machine
+#   model, gen, report,     above the machine
+#   curve                   (curve: page-fault curves, replays at many sizes)
 #   demo                    the scenarios: all of the above
 #   cli                     the program: everything (`mvm boot` speaks
 #                           the kernel's protocol, kern/proto.h)
@@ -29,8 +30,9 @@ declare -A allowed=(
 	[model]="mvm vm pmap check trace sim model"
 	[gen]="trace gen"
 	[report]="mvm vm pmap check trace sim report"
+	[curve]="mvm vm pmap check trace sim curve"
 	[demo]="mvm vm pmap check trace sim model gen report demo"
-	[cli]="mvm vm pmap check trace sim kern model gen report demo cli"
+	[cli]="mvm vm pmap check trace sim kern model gen report curve demo cli"
 )
 
 for dir in "$src"/src/*/; do
