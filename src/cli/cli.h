@@ -34,6 +34,7 @@ _Noreturn void cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_replay(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_record(int argc, char **argv);
 
 /* Options shared by replay and demo; returns the first operand's index. */
 struct replay_opts;

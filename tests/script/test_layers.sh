@@ -9,6 +9,7 @@
 #   trace                   the trace language (its hash maps are the core's)
 #   sim                     a host of the core: core, trace
 #   model, gen, report      above the machine
+#   record                  the recorder: trace (and its own log format)
 #   demo                    the scenarios: all of the above
 #   cli                     the program: everything
 #
@@ -25,9 +26,10 @@ declare -A allowed=(
 	[sim]="mvm vm pmap check trace sim"
 	[model]="mvm vm pmap check trace sim model"
 	[gen]="trace gen"
+	[record]="trace record"
 	[report]="mvm vm pmap check trace sim report"
 	[demo]="mvm vm pmap check trace sim model gen report demo"
-	[cli]="mvm vm pmap check trace sim model gen report demo cli"
+	[cli]="mvm vm pmap check trace sim model gen report demo record cli"
 )
 
 for dir in "$src"/src/*/; do
