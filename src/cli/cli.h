@@ -42,6 +42,7 @@ int cli_curve(int argc, char **argv);   /* cmd_curve.c */
 /* `mvm gen block FILE [--pread]` (gen_block.c): a block trace, not a kind
  * with options. */
 int cli_gen_block(int argc, char **argv);
+int cli_record(int argc, char **argv);
 
 /* Options shared by replay and demo (--series FILE into *SERIES);
  * returns the first operand's index. */

@@ -31,6 +31,11 @@ static void usage(FILE *out)
 		"                                each size beside LRU, CLOCK and OPT (CSV)\n"
 		"  mvm gen block FILE [--pread]  a trace from a block reference trace (gzip or\n"
 		"                                plain), for mvm curve\n"
+		"  mvm record [-o FILE] [--no-relocate] -- CMD [ARGS...]\n"
+		"                                run a real program under the recorder (valgrind)\n"
+		"                                and write its trace (default: standard output);\n"
+		"                                --no-relocate keeps its real addresses instead of\n"
+		"                                moving them into native-replay's window\n"
 		"  mvm help                      this text\n"
 		"\n"
 		"replay options (replay and demo):\n",
@@ -83,6 +88,8 @@ int main(int argc, char **argv)
 		return cli_curve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return cli_gen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "record") == 0)
+		return cli_record(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
 		return cli_demo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

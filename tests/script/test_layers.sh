@@ -11,6 +11,7 @@
 #                           kernel under qemu): core, trace
 #   model, gen, report,     above the machine
 #   curve                   (curve: page-fault curves, replays at many sizes)
+#   record                  the recorder: trace (and its own log format)
 #   demo                    the scenarios: all of the above
 #   cli                     the program: everything (`mvm boot` speaks
 #                           the kernel's protocol, kern/proto.h)
@@ -29,10 +30,11 @@ declare -A allowed=(
 	[kern]="mvm vm pmap check trace kern"
 	[model]="mvm vm pmap check trace sim model"
 	[gen]="trace gen"
+	[record]="trace record"
 	[report]="mvm vm pmap check trace sim report"
 	[curve]="mvm vm pmap check trace sim curve"
 	[demo]="mvm vm pmap check trace sim model gen report demo"
-	[cli]="mvm vm pmap check trace sim kern model gen report curve demo cli"
+	[cli]="mvm vm pmap check trace sim kern model gen report curve demo record cli"
 )
 
 for dir in "$src"/src/*/; do
