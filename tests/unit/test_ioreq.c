@@ -1,0 +1,92 @@
+/*
+ * test_ioreq.c - the fixed pools of page I/O requests (src/vm/ioreq.c).
+ *
+ * Paging out is how memory is freed, so its requests come from pools
+ * allocated with the core, never from memory.  A pool must hand out each
+ * of its requests once, say so when none is idle (the pageout then backs
+ * off), take a request back for reuse with its outcome delivered, and
+ * come out of vm_ioreq_init whole whatever an earlier machine left in it:
+ * the pools are static and the tests boot many machines in one program.
+ */
+#include "check.h"
+#include "vm/ioreq.h"
+
+#define N 4
+
+/* A pool of N, and after it a request that is not the pool's: busy, as
+ * if another pool had it out, and never to be touched. */
+static struct vm_ioreq pool[N + 1];
+static struct vm_ioreq *const neighbour = &pool[N];
+
+/* Takes every request of the pool: each once, then none. */
+static void take_all(struct vm_ioreq **got)
+{
+	for (int i = 0; i < N; i++) {
+		got[i] = vm_ioreq_try_get(pool, N);
+		CHECK(got[i] != NULL);
+		CHECK(got[i] != NULL && got[i]->busy && got[i]->result == NULL);
+		for (int j = 0; j < i; j++)
+			CHECK(got[i] != got[j]);
+	}
+	CHECK(vm_ioreq_try_get(pool, N) == NULL);
+	CHECK(neighbour->busy);
+}
+
+TEST(a_pool_hands_out_each_request_once)
+{
+	struct vm_ioreq *got[N];
+
+	neighbour->busy = true;
+	vm_ioreq_init(pool, N);
+	CHECK(neighbour->busy);
+	take_all(got);
+	for (int i = 0; i < N; i++)
+		CHECK(got[i] >= pool && got[i] < pool + N);
+}
+
+TEST(init_makes_every_request_idle_again)
+{
+	struct vm_ioreq *got[N];
+
+	/* A machine that went away with every request taken, then one with
+	 * only the first taken: the next boot gets the whole pool back, and
+	 * what lies beyond the pool stays as it was. */
+	neighbour->busy = true;
+	vm_ioreq_init(pool, N);
+	take_all(got);
+	vm_ioreq_init(pool, N);
+	take_all(got);
+	vm_ioreq_init(pool, N);
+	CHECK(vm_ioreq_try_get(pool, N) == &pool[0]);
+	vm_ioreq_init(pool, N);
+	take_all(got);
+}
+
+TEST(a_request_put_back_is_taken_again_and_reports_its_outcome)
+{
+	struct vm_ioreq *got[N], *again;
+	enum vm_err outcome = VM_OK;
+
+	vm_ioreq_init(pool, N);
+	take_all(got);
+	got[2]->result = &outcome;
+	got[2]->io.err = VM_EIO;
+	vm_ioreq_put(got[2]);
+	CHECK_EQ(outcome, VM_EIO);
+	again = vm_ioreq_try_get(pool, N);
+	CHECK(again == got[2]);
+	CHECK(again != NULL && again->result == NULL); /* no stale waiter */
+	CHECK(vm_ioreq_try_get(pool, N) == NULL);
+	/* Without a waiter, putting back delivers nothing. */
+	outcome = VM_OK;
+	vm_ioreq_put(again);
+	CHECK_EQ(outcome, VM_OK);
+}
+
+int main(void)
+{
+	RUN(a_pool_hands_out_each_request_once);
+	RUN(init_makes_every_request_idle_again);
+	RUN(a_request_put_back_is_taken_again_and_reports_its_outcome);
+	return check_done();
+}
