@@ -18,9 +18,12 @@
 static struct vm_ioreq pool[N + 1];
 static struct vm_ioreq *const neighbour = &pool[N];
 
-/* Takes every request of the pool: each once, then none. */
+/* Takes every request of the pool: each once, then none (the neighbour
+ * is never one of them, busy or not). */
 static void take_all(struct vm_ioreq **got)
 {
+	bool neighbour_busy = neighbour->busy;
+
 	for (int i = 0; i < N; i++) {
 		got[i] = vm_ioreq_try_get(pool, N);
 		CHECK(got[i] != NULL);
@@ -29,7 +32,7 @@ static void take_all(struct vm_ioreq **got)
 			CHECK(got[i] != got[j]);
 	}
 	CHECK(vm_ioreq_try_get(pool, N) == NULL);
-	CHECK(neighbour->busy);
+	CHECK_EQ(neighbour->busy, neighbour_busy);
 }
 
 TEST(a_pool_hands_out_each_request_once)
@@ -42,6 +45,11 @@ TEST(a_pool_hands_out_each_request_once)
 	take_all(got);
 	for (int i = 0; i < N; i++)
 		CHECK(got[i] >= pool && got[i] < pool + N);
+	/* An idle request just past the pool is still not the pool's. */
+	vm_ioreq_init(pool, N);
+	neighbour->busy = false;
+	take_all(got);
+	CHECK(!neighbour->busy);
 }
 
 TEST(init_makes_every_request_idle_again)
