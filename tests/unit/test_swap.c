@@ -118,6 +118,7 @@ TEST(a_failed_write_retires_its_slots_and_keeps_the_data)
 		  "1 madvise 0x100000000000 0x10000 pageout\n");
 	CHECK_EQ(vm_swap_retired(), 16);
 	CHECK_EQ(vm_swap_inuse(), 0);
+	CHECK_EQ(vm_swap_stats.write_errors, 16); /* what `stat` reports */
 	CHECK(anon_at(BASE)->page != NULL);
 	/* The next pageout goes elsewhere and succeeds. */
 	h_run(&s, "1 madvise 0x100000000000 0x10000 pageout\n");
