@@ -17,6 +17,7 @@
 #include "vm/anon.h"
 #include "vm/map.h"
 #include "vm/object.h"
+#include "vm/pagetree.h"
 
 #define B 0x100000000000ull
 #define PG 4096ull
@@ -375,6 +376,100 @@ TEST(a_table_page_count)
 	CHECK(h_check(&sim));
 }
 
+/*
+ * The same machine with a file: process 1 maps its pages 0-3 shared at
+ * page 64 and has written page 0 (dirty, mapped writable) and read page 1
+ * (clean, mapped read-only); page 5 is dirtied by pwrite and page 6 read
+ * by pread, both mapped nowhere.  Returns the file's object.
+ */
+static struct vm_object *build_with_file(void)
+{
+	struct vm_object *obj;
+
+	build();
+	h_run(&sim, "file f 0x8000 1\n"
+		    "1 mmap 0x100000040000 0x4000 rw- shared file f 0x0\n"
+		    "1 write 0x100000040000 0x10 2\n"
+		    "1 read 0x100000041000 0x1000\n"
+		    "1 pwrite f 0x5000 0x10 3\n"
+		    "1 pread f 0x6000 0x10\n");
+	obj = entry_at(1, 64)->object;
+	CHECK(obj != NULL && vm_object_is_file(obj));
+	CHECK(h_check(&sim));
+	return obj;
+}
+
+static struct vm_page *cached(struct vm_object *obj, uint64_t pindex)
+{
+	struct vm_page *pg = vm_pagetree_lookup(&obj->pages, pindex);
+
+	CHECK(pg != NULL);
+	return pg;
+}
+
+/* A cached page is found by its index in the tree, but pageout, writeback
+ * and reclaim go from the frame to the file by the frame's own record of
+ * its object and index: the two must agree. */
+TEST(a_file_page_that_names_another_index_or_object)
+{
+	struct vm_object *obj = build_with_file();
+	struct vm_page *pg = cached(obj, 6);
+	struct vm_object *other = entry_at(1, 16)->object;
+
+	pg->u.pindex = 7;
+	CHECK(h_check_fails_with(&sim, "is not its page 6"));
+	pg->u.pindex = 6;
+	CHECK(h_check(&sim));
+	pg->owner.object = other;
+	CHECK(h_check_fails_with(&sim, "is not its page 6"));
+	pg->owner.object = obj;
+	CHECK(h_check(&sim));
+}
+
+/* Busy means a data_request is filling the page (on the file queue) or a
+ * data_return carries it (in the laundry); a busy page anywhere else is
+ * one no I/O will ever release. */
+TEST(a_busy_file_page_on_the_dirty_queue)
+{
+	struct vm_object *obj = build_with_file();
+	struct vm_page *pg = cached(obj, 5);
+
+	CHECK_EQ(pg->queue, VM_PQ_DIRTY);
+	pg->flags |= VM_PG_BUSY;
+	CHECK(h_check_fails_with(&sim, "(busy dirty) is on queue"));
+	pg->flags &= ~VM_PG_BUSY;
+	CHECK(h_check(&sim));
+}
+
+/* A frame counted as file data that no file's cache holds is lost
+ * memory, even with every other count right. */
+TEST(a_file_frame_in_no_cache)
+{
+	struct vm_page *pg;
+
+	build_with_file();
+	pg = vm_page_alloc(VM_PAGE_OBJECT);
+	CHECK(pg != NULL);
+	CHECK(h_check_fails_with(&sim, "files: "));
+	CHECK(h_check_fails_with(&sim, "cached pages of"));
+	vm_page_free(pg);
+	CHECK(h_check(&sim));
+}
+
+/* So is a page-tree node no file's tree holds. */
+TEST(a_leaked_page_tree_node)
+{
+	void *node;
+
+	build_with_file();
+	node = vm_kmem_alloc(&vm_pagetree_node_cache);
+	CHECK(node != NULL);
+	CHECK(h_check_fails_with(&sim, "files: "));
+	CHECK(h_check_fails_with(&sim, "tree nodes of"));
+	vm_kmem_free(&vm_pagetree_node_cache, node);
+	CHECK(h_check(&sim));
+}
+
 int main(void)
 {
 	RUN(the_setup_is_what_the_cases_assume);
@@ -393,6 +488,10 @@ int main(void)
 	RUN(an_object_amap_with_a_bad_slot_count);
 	RUN(a_mapping_the_vm_does_not_know);
 	RUN(a_table_page_count);
+	RUN(a_file_page_that_names_another_index_or_object);
+	RUN(a_busy_file_page_on_the_dirty_queue);
+	RUN(a_file_frame_in_no_cache);
+	RUN(a_leaked_page_tree_node);
 	sim_shutdown(&sim);
 	return check_done();
 }

@@ -683,6 +683,13 @@ TEST(asids_are_unique_after_wrap)
 	CHECK(pmap_lookup_asid(2) == p4);
 	CHECK(pmap_lookup_asid(3) == NULL);
 	CHECK(verify_all());
+	/* Wrapping again with 1 free: the count starts over at 1, the lowest
+	 * asid, so no asid is lost to the wraps. */
+	pmap_destroy(p1);
+	pmap_g.next_asid = PMAP_ASID_LIMIT - 1;
+	p1 = pmap_create(); /* LIMIT - 1 is p3's: wraps to 1 */
+	CHECK_EQ(pmap_asid(p1), 1);
+	CHECK(verify_all());
 	pmap_destroy(p1);
 	pmap_destroy(p3);
 	pmap_destroy(p4);

@@ -118,6 +118,7 @@ TEST(a_failed_write_retires_its_slots_and_keeps_the_data)
 		  "1 madvise 0x100000000000 0x10000 pageout\n");
 	CHECK_EQ(vm_swap_retired(), 16);
 	CHECK_EQ(vm_swap_inuse(), 0);
+	CHECK_EQ(vm_swap_stats.write_errors, 16); /* what `stat` reports */
 	CHECK(anon_at(BASE)->page != NULL);
 	/* The next pageout goes elsewhere and succeeds. */
 	h_run(&s, "1 madvise 0x100000000000 0x10000 pageout\n");
@@ -166,6 +167,55 @@ TEST(reclaim_pages_a_heap_four_times_ram_and_loses_nothing)
 	sim_shutdown(&s);
 }
 
+/* The smallest swap device, one page, is a swap device: its one slot
+ * takes a page out and gives it back. */
+TEST(a_swap_device_of_one_page_is_used)
+{
+	const char *out;
+	char copy[128];
+
+	boot(8 << 20, 4096, NULL);
+	CHECK(vm_swap_enabled());
+	CHECK_EQ(vm_swap_slots(), 1);
+	out = h_run(&s, "1 spawn\n1 mmap 0x100000000000 0x2000 rw- private anon\n"
+			"1 write 0x100000000000 0x2000 5\n1 read 0x100000000000 0x2000\n");
+	snprintf(copy, sizeof copy, "%s", out);
+	h_run(&s, "1 madvise 0x100000000000 0x1000 pageout\n");
+	CHECK_EQ(vm_swap_inuse(), 1);
+	CHECK(anon_at(BASE)->page == NULL && anon_at(BASE)->swslot == 0);
+	CHECK(h_check(&s));
+	/* The device is full: the second page stays in memory. */
+	h_run(&s, "1 madvise 0x100000001000 0x1000 pageout\n");
+	CHECK(anon_at(BASE + 4096)->page != NULL);
+	CHECK_STR(h_run(&s, "1 read 0x100000000000 0x2000\n"), copy);
+	CHECK(h_check(&s));
+	sim_shutdown(&s);
+}
+
+/* The slot allocator lives in host memory outside the page pool (port
+ * boot memory): booting a new machine gives the last one's back, so a
+ * host that boots again and again (the tests, a kernel restarting its
+ * VM) holds one allocator's worth, not one per boot. */
+TEST(booting_again_frees_the_last_machines_slot_allocator)
+{
+	uint64_t held;
+
+	boot(8 << 20, 16 << 20, NULL);
+	held = sim_port_boot_bytes();
+	CHECK(held > 0);
+	sim_shutdown(&s);
+	for (int i = 0; i < 3; i++) {
+		boot(8 << 20, 16 << 20, NULL);
+		CHECK_EQ(sim_port_boot_bytes(), held);
+		sim_shutdown(&s);
+	}
+	/* A machine without swap holds no allocator. */
+	boot(8 << 20, 0, NULL);
+	CHECK(!vm_swap_enabled());
+	CHECK(sim_port_boot_bytes() < held);
+	sim_shutdown(&s);
+}
+
 int main(void)
 {
 	RUN(pageout_writes_clusters_to_contiguous_slots);
@@ -174,5 +224,7 @@ int main(void)
 	RUN(a_failed_write_retires_its_slots_and_keeps_the_data);
 	RUN(a_failed_read_kills_only_the_process_that_needed_the_page);
 	RUN(reclaim_pages_a_heap_four_times_ram_and_loses_nothing);
+	RUN(a_swap_device_of_one_page_is_used);
+	RUN(booting_again_frees_the_last_machines_slot_allocator);
 	return check_done();
 }

@@ -515,6 +515,35 @@ TEST(metadata_size)
 	}
 }
 
+static size_t meta_of(uint64_t nslots)
+{
+	struct swap_alloc *sa = swap_alloc_create(nslots);
+	size_t bytes = swap_alloc_meta_bytes(sa);
+
+	swap_alloc_destroy(sa);
+	return bytes;
+}
+
+/*
+ * The bitmap and its summaries cover the device rounded up to whole groups
+ * of 256 slots, and no more: every size from k*256-255 to k*256 slots costs
+ * the same, and one slot more costs a group more.  (A device whose size is
+ * a multiple of 256, as every whole number of MiB is, must not pay for a
+ * group that holds no slot.)
+ */
+TEST(metadata_grows_by_whole_groups)
+{
+	static const uint64_t groups[] = { 1, 2, 15, 16, 17, 256, 4097 };
+
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		uint64_t top = groups[i] * 256;
+
+		CHECK_EQ(meta_of(top - 255), meta_of(top));
+		CHECK_EQ(meta_of(top - 1), meta_of(top));
+		CHECK(meta_of(top + 1) >= meta_of(top) + 32); /* a group's 4 words */
+	}
+}
+
 /*
  * A deep tree (6 summary levels): fill it, then punch holes across the
  * top-level boundaries and at the very end, and find them.
@@ -672,6 +701,7 @@ int main(void)
 	RUN(retired_table);
 	RUN(port_alloc_failure);
 	RUN(metadata_size);
+	RUN(metadata_grows_by_whole_groups);
 	RUN(verify_detects_damage);
 	RUN(misuse_panics);
 	RUN(random_small_devices);

@@ -23,6 +23,7 @@
 #include "vm/anon.h"
 #include "vm/map.h"
 #include "vm/object.h"
+#include "vm/pagetree.h"
 
 #define B 0x100000000000ull /* base of every test mapping */
 #define PG 4096ull
@@ -648,6 +649,59 @@ TEST(merging_many_sparse_amaps_stays_within_its_reservation)
 	CHECK(h_check(&sim));
 }
 
+/* Whether file page PINDEX of OBJ is cached and waiting to be written. */
+static bool file_page_dirty(const struct vm_object *obj, uint64_t pindex)
+{
+	const struct vm_page *pg = vm_pagetree_lookup(&obj->pages, pindex);
+
+	return pg != NULL && !(pg->flags & VM_PG_CLEAN);
+}
+
+/*
+ * msync writes back the dirty pages of its range.  A data_return may carry
+ * the dirty pages that directly follow one of them (a cluster), but a
+ * dirty page apart from the range stays dirty, whether it lies in the same
+ * shared entry or past the entry's window into the file: writing it is
+ * I/O nobody asked for, and under the dirty bound the caller waits for it.
+ */
+TEST(msync_writes_back_its_range_only)
+{
+	struct vm_object *obj;
+
+	boot();
+	/* Pages 0-3 map file pages 0-3: 0 and 2 written, 1 and 3 only read
+	 * (clean).  File page 4 is dirtied by pwrite and mapped nowhere; page
+	 * 4 of the map is private anonymous. */
+	h_runf(&sim, "file m 0x8000 1\n1 spawn\n"
+		     "1 mmap %#llx 0x4000 rw- shared file m 0x0\n"
+		     "1 mmap %#llx 0x1000 rw- private anon\n"
+		     "1 read %#llx 0x4000\n"
+		     "1 write %#llx 0x10 2\n"
+		     "1 write %#llx 0x10 3\n"
+		     "1 pwrite m 0x4000 0x10 4",
+	       B, B + 4 * PG, B, B, B + 2 * PG);
+	obj = vm_map_lookup(h_map(&sim, 1), B)->object;
+	CHECK(obj != NULL && vm_object_is_file(obj));
+	CHECK_EQ(obj->ndirty, 3);
+	CHECK(file_page_dirty(obj, 0) && file_page_dirty(obj, 2) && file_page_dirty(obj, 4));
+	/* The entry's first page: page 2, past a clean page, stays dirty. */
+	CHECK_EQ(vm_msync(h_map(&sim, 1), B, PG), VM_OK);
+	CHECK_EQ(obj->ndirty, 2);
+	CHECK(!file_page_dirty(obj, 0) && file_page_dirty(obj, 2) && file_page_dirty(obj, 4));
+	CHECK(h_check(&sim));
+	/* The entry's last page (clean) and the anonymous page after it: file
+	 * page 4, just past the entry's window, is not in the range. */
+	CHECK_EQ(vm_msync(h_map(&sim, 1), B + 3 * PG, 2 * PG), VM_OK);
+	CHECK_EQ(obj->ndirty, 2);
+	CHECK(file_page_dirty(obj, 2) && file_page_dirty(obj, 4));
+	CHECK(h_check(&sim));
+	/* Both entries whole: the mapped dirty page goes, file page 4 stays. */
+	CHECK_EQ(vm_msync(h_map(&sim, 1), B, 5 * PG), VM_OK);
+	CHECK_EQ(obj->ndirty, 1);
+	CHECK(!file_page_dirty(obj, 2) && file_page_dirty(obj, 4));
+	CHECK(h_check(&sim));
+}
+
 int main(void)
 {
 	RUN(mmap_merges_with_compatible_neighbours);
@@ -666,6 +720,7 @@ int main(void)
 	RUN(exit_of_a_forked_family_in_any_order_is_exact);
 	RUN(map_operations_survive_every_allocation_failure);
 	RUN(merging_many_sparse_amaps_stays_within_its_reservation);
+	RUN(msync_writes_back_its_range_only);
 	sim_shutdown(&sim);
 	return check_done();
 }
