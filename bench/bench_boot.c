@@ -42,6 +42,14 @@ static double timed(const char *how, const char *trace)
 	return run_seconds(cmd);
 }
 
+/* Seconds of work in a run of TOTAL seconds that began with START seconds
+ * of starting up; when start-up noise is larger than the work (a tiny
+ * trace), the whole run, so that a rate is never negative. */
+static double work_seconds(double total, double start)
+{
+	return total > start ? total - start : total;
+}
+
 static void write_trace(const char *path, const char *gen_args, const char *text)
 {
 	char cmd[PATH_MAX * 3];
@@ -89,6 +97,8 @@ int main(int argc, char **argv)
 	write_trace(empty, NULL, "mvm-trace 1\n");
 	boot = timed("boot", empty);
 	start = timed("replay --swap 0", empty);
+	if (boot < 0 || start < 0)
+		bench_die("mvm boot or mvm replay failed on an empty trace");
 	bench_label("mvm boot of an empty trace: boot, one exchange, shutdown (s)");
 	bench_figure(boot, "s", start, "s", "-");
 
@@ -96,9 +106,12 @@ int main(int argc, char **argv)
 	write_trace(rnd, gen, NULL);
 	b = timed("boot", rnd);
 	r = timed("replay --swap 0", rnd);
+	if (b < 0 || r < 0)
+		bench_die("a run of the random trace failed");
 	bench_label("random anonymous trace, %llu lines: operations per second",
 		    (unsigned long long)lines_of(rnd));
-	bench_figure(lines_of(rnd) / (b - boot), "ops/s", lines_of(rnd) / (r - start), "ops/s", "-");
+	bench_figure(lines_of(rnd) / work_seconds(b, boot), "ops/s",
+		     lines_of(rnd) / work_seconds(r, start), "ops/s", "-");
 
 	snprintf(text, sizeof text, "mvm-trace 1\n1 spawn\n1 mmap 0x100000000000 0x%llx rw- private anon\n"
 		 "1 touch 0x100000000000 0x%llx w\n", (unsigned long long)(pages * 4096),
@@ -106,10 +119,11 @@ int main(int argc, char **argv)
 	write_trace(faults, NULL, text);
 	b = timed("boot --ram 64M", faults);
 	r = timed("replay --swap 0 --ram 64M", faults);
+	if (b < 0 || r < 0)
+		bench_die("a run of the fault trace failed");
 	bench_label("%llu zero-fill page faults in one touch: faults per second (boot taken off)",
 		    (unsigned long long)pages);
-	bench_figure(pages / (b - boot), "faults/s", pages / (r - start), "faults/s", "-");
-	if (b < 0 || r < 0)
-		bench_die("a run failed");
+	bench_figure(pages / work_seconds(b, boot), "faults/s", pages / work_seconds(r, start),
+		     "faults/s", "-");
 	return 0;
 }
