@@ -162,6 +162,31 @@ TEST(a_cleared_table_is_empty_and_keeps_its_memory)
 	CHECK_EQ(live_bytes, 0);
 }
 
+/* Load at most 1/2, and the table no bigger than that needs: 2^k slots
+ * hold up to 2^(k-1) keys, and one key more doubles them (the checker's
+ * tables are as big as the machine it walks, in host memory). */
+TEST(a_table_of_n_slots_holds_n_over_2_keys)
+{
+	struct check_hash h;
+	size_t slot_bytes = sizeof(struct check_hash_slot);
+
+	check_hash_init(&h, &host);
+	for (uint64_t i = 1; i <= 8; i++)
+		check_hash_insert(&h, key_of(i));
+	CHECK_EQ(h.mask + 1, 16);
+	CHECK_EQ(live_bytes, 16 * slot_bytes);
+	check_hash_insert(&h, key_of(9));
+	CHECK_EQ(h.mask + 1, 32);
+	for (uint64_t i = 10; i <= 512; i++)
+		check_hash_insert(&h, key_of(i));
+	CHECK_EQ(h.mask + 1, 1024);
+	CHECK_EQ(live_bytes, 1024 * slot_bytes);
+	check_hash_insert(&h, key_of(513));
+	CHECK_EQ(h.mask + 1, 2048);
+	check_hash_free(&h);
+	CHECK_EQ(live_bytes, 0);
+}
+
 /* Out of host memory the table says so and hands out a dummy value. */
 TEST(a_host_out_of_memory_is_remembered)
 {
@@ -188,6 +213,7 @@ int main(void)
 	RUN(random_inserts_and_removes_agree_with_an_array);
 	RUN(iteration_visits_each_key_once);
 	RUN(a_cleared_table_is_empty_and_keeps_its_memory);
+	RUN(a_table_of_n_slots_holds_n_over_2_keys);
 	RUN(a_host_out_of_memory_is_remembered);
 	return check_done();
 }

@@ -49,6 +49,7 @@ TEST(pageout_writes_clusters_to_contiguous_slots)
 	CHECK_EQ(vm_swap_inuse(), 64);
 	CHECK_EQ(vm_swap_stats.pageouts, 64);
 	CHECK_EQ(vm_swap_stats.pageout_ios, 2); /* two clusters of 32 */
+	CHECK_EQ(vm_swap_stats.peak_inuse, 64); /* what `stat` reports */
 	for (uint64_t i = 0; i < 64; i++) {
 		struct vm_anon *an = anon_at(BASE + i * 4096);
 
@@ -106,6 +107,7 @@ TEST(a_write_frees_the_slot_and_death_frees_the_rest)
 	CHECK_EQ(vm_swap_inuse(), 11); /* the child still reaches them */
 	h_run(&s, "2 exec\n");
 	CHECK_EQ(vm_swap_inuse(), 0);
+	CHECK_EQ(vm_swap_stats.peak_inuse, 16); /* the most at once, kept */
 	CHECK(h_check(&s));
 	sim_shutdown(&s);
 }
