@@ -18,7 +18,8 @@ bool curve_slurp(const char *path, char **buf, size_t *len, char *err, size_t er
 {
 	gzFile in = strcmp(path, "-") == 0 ? gzdopen(dup(STDIN_FILENO), "rb") : gzopen(path, "rb");
 	size_t cap = 1 << 16;
-	int got;
+	int got = 0;
+	char *grown;
 
 	if (in == NULL) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno ? errno : ENOMEM));
@@ -28,8 +29,12 @@ bool curve_slurp(const char *path, char **buf, size_t *len, char *err, size_t er
 	*buf = malloc(cap);
 	while (*buf != NULL && (got = gzread(in, *buf + *len, (unsigned)(cap - *len))) > 0) {
 		*len += (size_t)got;
-		if (*len == cap)
-			*buf = realloc(*buf, cap *= 2);
+		if (*len == cap) {
+			grown = realloc(*buf, cap *= 2);
+			if (grown == NULL)
+				free(*buf);   /* reported as out of memory below */
+			*buf = grown;
+		}
 	}
 	if (*buf == NULL || got < 0) {
 		int e = 0;
