@@ -5,6 +5,7 @@
  * leaving the tree unchanged, and every node given back when it empties.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "test_rng.h"
@@ -178,6 +179,57 @@ TEST(insert_failure_changes_nothing)
 	CHECK_EQ(vm_pagetree_node_cache.inuse, 0);
 }
 
+/* Each kind of damage is caught and named, the name whole when it fits
+ * and cut to the buffer when it does not. */
+TEST(verify_names_each_kind_of_damage)
+{
+	struct vm_pagetree t = {0};
+	struct pagetree_node top = {0};
+	uint64_t nodes;
+	char why[64], small[8];
+
+	CHECK(vm_pagetree_verify(&t, &nodes, why, sizeof why));
+	t.count = 1;
+	CHECK(!vm_pagetree_verify(&t, &nodes, why, sizeof why));
+	CHECK_STR(why, "empty tree counts frames");
+	t.count = 0;
+
+	CHECK(vm_pagetree_insert(&t, 3, fake_page(3)) == VM_OK);
+	CHECK(vm_pagetree_insert(&t, 70, fake_page(70)) == VM_OK);
+	CHECK_EQ(t.height, 2);
+	CHECK(vm_pagetree_verify(&t, &nodes, why, sizeof why));
+	t.root->count++;
+	CHECK(!vm_pagetree_verify(&t, &nodes, why, sizeof why));
+	CHECK_STR(why, "a node's count is wrong, or a node is empty");
+	t.root->count--;
+	t.count++;
+	CHECK(!vm_pagetree_verify(&t, &nodes, why, sizeof why));
+	CHECK_STR(why, "the tree's frame count is wrong");
+	memset(small, 'z', sizeof small);
+	CHECK(!vm_pagetree_verify(&t, &nodes, small, sizeof small));
+	CHECK_STR(small, "the tre");
+	memset(small, 'z', sizeof small);
+	CHECK(!vm_pagetree_verify(&t, &nodes, small, 0));
+	CHECK_EQ(small[0], 'z');
+	t.count--;
+	CHECK(vm_pagetree_verify(&t, &nodes, why, sizeof why));
+
+	/* A root with only its first child: the tree is taller than it needs. */
+	vm_pagetree_remove(&t, 70);
+	CHECK_EQ(t.height, 1);
+	top.slot[0] = t.root;
+	top.count = 1;
+	t.root = &top;
+	t.height = 2;
+	CHECK(!vm_pagetree_verify(&t, &nodes, why, sizeof why));
+	CHECK_STR(why, "the root could be lower");
+	t.root = top.slot[0];
+	t.height = 1;
+	CHECK(vm_pagetree_verify(&t, &nodes, why, sizeof why));
+	vm_pagetree_remove(&t, 3);
+	CHECK_EQ(vm_pagetree_node_cache.inuse, 0);
+}
+
 int main(void)
 {
 	uint8_t *ram = aligned_alloc(4096, (size_t)RAM_FRAMES * 4096);
@@ -190,6 +242,7 @@ int main(void)
 	RUN(insert_cost_is_exact);
 	RUN(root_grows_and_shrinks);
 	RUN(insert_failure_changes_nothing);
+	RUN(verify_names_each_kind_of_damage);
 	free(ram);
 	return check_done();
 }

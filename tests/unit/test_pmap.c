@@ -783,6 +783,23 @@ TEST(verify_catches_corruption)
 	CHECK(!pmap_verify_global(why, sizeof(why)));
 	vm_phys.by_use[VM_PAGE_PTP]--;
 
+	/* A pv chunk that names a pmap destroyed since (its slot still in a
+	 * live slab of the pmap cache): its entries belong to nobody. */
+	{
+		struct vm_page *chunk = vm_page_of_ptr(p->pv);
+		struct pmap *dead = pmap_create();
+
+		CHECK(dead != NULL && vm_page_of_ptr(dead) == vm_page_of_ptr(pm));
+		CHECK_EQ(pmap_enter(dead, 0x5000, p, RW, 0), VM_OK);
+		pmap_remove(dead, 0x5000, 0x6000);
+		pmap_destroy(dead);
+		CHECK(verify_all());
+		chunk->owner.pmap = dead;
+		CHECK(!pmap_verify_page(p, why, sizeof(why)));
+		CHECK(strstr(why, "no live pmap") != NULL);
+		chunk->owner.pmap = pm;
+	}
+
 	CHECK(verify_all());
 	pmap_destroy(pm);
 }

@@ -12,6 +12,7 @@
 #include "vm/amap.h"
 #include "vm/anon.h"
 #include "vm/map.h"
+#include "vm/object.h"
 #include "vm/swap.h"
 
 #define BASE 0x100000000000ull
@@ -218,6 +219,42 @@ TEST(booting_again_frees_the_last_machines_slot_allocator)
 	sim_shutdown(&s);
 }
 
+/* madvise willneed reads the swapped pages of its range back ahead of
+ * need (private and shared anonymous memory alike), so the accesses that
+ * follow take no fault; pages before the range stay in swap. */
+TEST(willneed_reads_the_range_back_from_swap)
+{
+	const char *before;
+	char copy[256];
+	struct vm_map_entry *e;
+
+	boot(8 << 20, 16 << 20, NULL);
+	before = h_run(&s, "1 spawn\n1 mmap 0x100000000000 0x10000 rw- private anon\n"
+			   "1 mmap 0x100000100000 0x4000 rw- shared anon\n"
+			   "1 write 0x100000000000 0x10000 1\n"
+			   "1 write 0x100000100000 0x4000 2\n"
+			   "1 read 0x100000000000 0x10000\n");
+	snprintf(copy, sizeof copy, "%s", before);
+	h_run(&s, "1 madvise 0x100000000000 0x10000 pageout\n"
+		  "1 madvise 0x100000100000 0x4000 pageout\n");
+	CHECK_EQ(vm_swap_inuse(), 20);
+	CHECK(anon_at(BASE + 4 * 4096)->page == NULL);
+	h_run(&s, "1 madvise 0x100000004000 0x4000 willneed\n"
+		  "1 madvise 0x100000100000 0x4000 willneed\n");
+	for (uint64_t i = 4; i < 8; i++)
+		CHECK(anon_at(BASE + i * 4096)->page != NULL);
+	for (uint64_t i = 0; i < 4; i++)
+		CHECK(anon_at(BASE + i * 4096)->page == NULL);
+	e = vm_map_lookup(h_map(&s, 1), 0x100000100000ull);
+	for (uint64_t i = 0; i < 4; i++)
+		CHECK(vm_amap_lookup(&e->object->anons, i, NULL)->page != NULL);
+	CHECK(vm_swap_stats.pagein_ios > 0);
+	CHECK(h_check(&s));
+	CHECK_STR(h_run(&s, "1 read 0x100000000000 0x10000\n"), copy);
+	CHECK(h_check(&s));
+	sim_shutdown(&s);
+}
+
 int main(void)
 {
 	RUN(pageout_writes_clusters_to_contiguous_slots);
@@ -228,5 +265,6 @@ int main(void)
 	RUN(reclaim_pages_a_heap_four_times_ram_and_loses_nothing);
 	RUN(a_swap_device_of_one_page_is_used);
 	RUN(booting_again_frees_the_last_machines_slot_allocator);
+	RUN(willneed_reads_the_range_back_from_swap);
 	return check_done();
 }
