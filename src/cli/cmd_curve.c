@@ -223,13 +223,35 @@ static int write_html(const struct curve_opts *c, const struct curve *cv, const 
 	return 0;
 }
 
+/* Prints the curve (and writes the page); the worst replay's status. */
+static int report(const struct curve_opts *c, const struct curve *cv, const struct curve_row *rows,
+		  int argc, char **argv)
+{
+	struct series s;
+	int status = 0;
+
+	for (size_t i = 0; i < c->steps; i++)
+		if (rows[i].mvm.status > status)
+			status = rows[i].mvm.status;
+	fill_series(&s, rows, c->steps);
+	if (status == 0) {
+		if (!c->json)
+			describe(stdout, "# ", c, cv);
+		warn_kills(c->json ? stderr : stdout, rows, c->steps);
+		(c->json ? series_write_json : series_write_csv)(&s, stdout);
+		if (c->html != NULL)
+			status = write_html(c, cv, &s, argc, argv);
+	}
+	series_free(&s);
+	return status;
+}
+
 int cli_curve(int argc, char **argv)
 {
 	struct curve_opts c;
 	struct replay_opts o;
 	struct curve cv;
 	struct curve_row *rows;
-	struct series s;
 	char err[1024], *text;
 	size_t len;
 	int status;
@@ -239,30 +261,21 @@ int cli_curve(int argc, char **argv)
 		fprintf(stderr, "mvm curve: %s\n", err);
 		return CLI_USAGE_ERROR;
 	}
-	if ((status = curve_prepare(&cv, c.trace, text, len, err, sizeof err)) != 0) {
+	status = curve_prepare(&cv, c.trace, text, len, err, sizeof err);
+	if (status != 0) {
 		fprintf(stderr, "%s\n", err);
+		curve_free(&cv);
+		free(text);
 		return status;
 	}
 	default_range(&c, &cv);
 	rows = size_rows(&c);
-	if (!curve_rows(&cv, &o, rows, c.steps, c.jobs, err, sizeof err)) {
+	if (curve_rows(&cv, &o, rows, c.steps, c.jobs, err, sizeof err)) {
+		status = report(&c, &cv, rows, argc, argv);
+	} else {
 		fprintf(stderr, "mvm curve: %s\n", err);
-		return 1;
+		status = 1;
 	}
-	status = 0;
-	for (size_t i = 0; i < c.steps; i++)
-		if (rows[i].mvm.status > status)
-			status = rows[i].mvm.status;
-	fill_series(&s, rows, c.steps);
-	if (status == 0) {
-		if (!c.json)
-			describe(stdout, "# ", &c, &cv);
-		warn_kills(c.json ? stderr : stdout, rows, c.steps);
-		(c.json ? series_write_json : series_write_csv)(&s, stdout);
-		if (c.html != NULL)
-			status = write_html(&c, &cv, &s, argc, argv);
-	}
-	series_free(&s);
 	free(rows);
 	curve_free(&cv);
 	free(text);
