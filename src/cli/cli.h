@@ -44,12 +44,19 @@ int cli_curve(int argc, char **argv);   /* cmd_curve.c */
 int cli_gen_block(int argc, char **argv);
 int cli_record(int argc, char **argv);
 
-/* Options shared by replay and demo (--series FILE into *SERIES);
+/* Where a run's figures go besides the report: --series FILE, --html FILE. */
+struct cli_outputs {
+	const char *series;
+	const char *html;
+};
+/* Options shared by replay and demo (--series and --html into *OUT);
  * returns the first operand's index. */
 struct replay_opts;
 int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o,
-		       const char **series);
+		       struct cli_outputs *out);
 /* Their lines of `mvm help`. */
 void cli_replay_options_help(FILE *out);
+/* The effective options of O, one line each, for a report. */
+void cli_replay_options_text(FILE *out, const struct replay_opts *o);
 
 #endif

@@ -80,7 +80,7 @@ static int own_options(int argc, char **argv, struct curve_opts *c, char **rest)
 static void parse(int argc, char **argv, struct curve_opts *c, struct replay_opts *o)
 {
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
-	const char *series = NULL;
+	struct cli_outputs outs = {0};
 	int n, i;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -89,8 +89,8 @@ static void parse(int argc, char **argv, struct curve_opts *c, struct replay_opt
 	*c = (struct curve_opts){.steps = 8, .jobs = cpus > 0 && cpus < 64 ? (unsigned)cpus : 1};
 	n = own_options(argc, argv, c, rest);
 	replay_opts_defaults(o);
-	i = cli_replay_options(n, rest, "curve", o, &series);
-	if (series != NULL)
+	i = cli_replay_options(n, rest, "curve", o, &outs);
+	if (outs.series != NULL)
 		cli_usage_error("curve", "--series: not an option of curve (use --json or --html)");
 	if (i != n - 1)
 		cli_usage_error("curve", "expected one TRACE (a file, plain or gzip, or - for "

@@ -15,11 +15,14 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "gen/gen_options.h"
 #include "model/verify.h"
+#include "report/figures.h"
+#include "report/run_page.h"
 #include "report/sampler.h"
 #include "sim/inject.h"
 #include "sim/replay.h"
@@ -121,7 +124,7 @@ static bool shaped_option(int argc, char **argv, int *i, const char *cmd, struct
 }
 
 int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opts *o,
-		       const char **series)
+		       struct cli_outputs *out)
 {
 	int i;
 
@@ -129,8 +132,13 @@ int cli_replay_options(int argc, char **argv, const char *cmd, struct replay_opt
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (numeric_option(argc, argv, &i, cmd, o) || shaped_option(argc, argv, &i, cmd, o))
 			continue;
-		if (cli_take_value(cmd, argc, argv, &i, "--series", series))
+		if (cli_take_value(cmd, argc, argv, &i, "--series", &out->series))
 			continue;
+		if (cli_take_value(cmd, argc, argv, &i, "--html", &out->html)) {
+			if (*out->html == '\0')
+				cli_usage_error(cmd, "--html: expected a file");
+			continue;
+		}
 		if (strcmp(argv[i], "--verify") == 0)
 			o->oracle = &model_oracle;
 		else if (strcmp(argv[i], "--stat") == 0)
@@ -155,35 +163,111 @@ void cli_replay_options_help(FILE *out)
 		gen_option_help(&numeric_options[k], &defaults, out);
 }
 
-/* `replay --series FILE`: the machine's standard figures over time. */
-static int replay_with_series(const char *trace, struct replay_opts *o, const char *path)
+void cli_replay_options_text(FILE *out, const struct replay_opts *o)
 {
+	static const struct gen_kind replay_kind = {.name = "replay", .options = numeric_options,
+						    .noptions = NNUMERIC};
+	char cmd[1024];
+
+	/* gen_options_command gives "gen replay --ram ...": the values as typed. */
+	fprintf(out, "options:%s\n", gen_options_command(&replay_kind, o, cmd, sizeof cmd) + 10);
+	fprintf(out, "verify: %s\n", o->oracle != NULL ? "every output line against the model"
+						      : "no (--verify not given)");
+	fprintf(out, "swap file: %s\n", o->dev.swap_path ? o->dev.swap_path : "(none: in memory)");
+	fprintf(out, "files: %s\n", o->files.dir ? o->files.dir : "(unnamed temporary files)");
+	if (o->files.dirty_max != 0)
+		fprintf(out, "dirty-max: %" PRIu64 "%s\n", o->files.dirty_max,
+			o->files.dirty_max_percent ? "% of RAM" : " pages");
+	fprintf(out, "fault injection rules: %u\n", o->inject.n);
+}
+
+/* What the replay's page needs from its last moment. */
+struct replay_watch {
 	struct sampler smp;
+	uint64_t check_every;   /* the replay's --check-every */
+	uint64_t checks, ops;
+};
+
+static void replay_watch_hook(void *arg, struct sim *s, uint64_t ops, bool at_end)
+{
+	struct replay_watch *w = arg;
+
+	sampler_hook(&w->smp, s, ops, at_end);
+	if (at_end) {
+		w->ops = ops;
+		w->checks = figures_checks_run(s, w->check_every, ops);
+	}
+}
+
+/* `replay --html FILE`: the figures as charts, the verdict, the options. */
+static void write_page(const char *trace, const struct replay_opts *o, struct replay_watch *w,
+		       int status, const char *path, int argc, char **argv)
+{
+	char verdict[512], title[512], err[4200], *opts = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&opts, &n);
+	struct run_page_part part = {.name = "replay", .series = &w->smp.series,
+				     .passed = status == REPLAY_OK, .verdict = verdict};
+	struct run_page page = {.title = title, .parts = &part, .nparts = 1, .argc = argc,
+				.argv = argv};
+
+	if (m != NULL) {
+		cli_replay_options_text(m, o);
+		fclose(m);
+	}
+	page.options = opts;
+	snprintf(title, sizeof title, "mvm replay: %s", trace);
+	if (status == REPLAY_OK)
+		snprintf(verdict, sizeof verdict, "%" PRIu64 " operations; the consistency checker "
+			 "ran %" PRIu64 " times and found every invariant held%s", w->ops, w->checks,
+			 o->oracle ? "; every output line agreed with the reference model" : "");
+	else
+		snprintf(verdict, sizeof verdict, "the replay stopped (%s): standard error says where "
+			 "and why", status == REPLAY_FAILED ? "a check or the model disagreed"
+							   : "bad input");
+	if (!run_page_write(path, &page, err, sizeof err)) {
+		free(opts);
+		cli_fail("replay", "--html: %s", err);
+	}
+	free(opts);
+}
+
+/* `replay --series FILE` and/or `--html FILE`: the standard figures over time. */
+static int replay_with_figures(const char *trace, struct replay_opts *o,
+			       const struct cli_outputs *out, int argc, char **argv)
+{
+	struct replay_watch w = {.check_every = o->check_every};
 	char err[4200];
 	int status;
 
-	sampler_init_figures(&smp, o->sample_every ? o->sample_every : REPLAY_SAMPLE_EVERY);
-	sampler_attach(&smp, o);
+	sampler_init_figures(&w.smp, o->sample_every ? o->sample_every : REPLAY_SAMPLE_EVERY);
+	sampler_attach(&w.smp, o);
+	o->sample = replay_watch_hook;
+	o->sample_arg = &w;
 	status = replay_run(trace, o);
-	if (!series_write_file(&smp.series, path, err, sizeof err)) {
-		sampler_free(&smp);
+	if (out->series != NULL && !series_write_file(&w.smp.series, out->series, err, sizeof err)) {
+		sampler_free(&w.smp);
 		cli_fail("replay", "--series: cannot write %s", err);
 	}
-	sampler_free(&smp);
+	if (out->html != NULL)
+		write_page(trace, o, &w, status, out->html, argc, argv);
+	sampler_free(&w.smp);
 	return status;
 }
 
 int cli_replay(int argc, char **argv)
 {
 	struct replay_opts o;
-	const char *series = NULL;
+	struct cli_outputs out = {0};
 	int i;
 
 	replay_opts_defaults(&o);
-	i = cli_replay_options(argc, argv, "replay", &o, &series);
+	i = cli_replay_options(argc, argv, "replay", &o, &out);
 	if (i != argc - 1)
 		cli_usage_error("replay", "expected one TRACE (a file, or - for standard input)");
-	if (o.sample_every != 0 && series == NULL)
-		cli_usage_error("replay", "--sample-every: only with --series FILE");
-	return series != NULL ? replay_with_series(argv[i], &o, series) : replay_run(argv[i], &o);
+	if (o.sample_every != 0 && out.series == NULL && out.html == NULL)
+		cli_usage_error("replay", "--sample-every: only with --series FILE or --html FILE");
+	if (out.series == NULL && out.html == NULL)
+		return replay_run(argv[i], &o);
+	return replay_with_figures(argv[i], &o, &out, argc, argv);
 }

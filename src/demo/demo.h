@@ -24,8 +24,8 @@ struct demo_ctx {
 	FILE *out;                /* the report */
 	const char *series_path;  /* --series FILE: figures over time, CSV or
 	                           * JSON by the extension */
-	struct series_set *series;  /* with --series: every scenario's series,
-	                             * added as each finishes; else NULL */
+	struct series_set *series;  /* with --series or --html: every scenario's
+	                             * series, added as each finishes; else NULL */
 	struct replay_opts base;  /* replay options from the command line */
 };
 

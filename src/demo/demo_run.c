@@ -140,8 +140,7 @@ static FILE *output_sink(struct demo_run *run)
 static void note_end(struct demo_run *run, struct sim *s, uint64_t ops)
 {
 	run->ops = ops;
-	run->checks = s->stats.ops_by_kind[TRACE_CHECK] +
-		      (run->opts.check_every ? ops / run->opts.check_every : 0);
+	run->checks = figures_checks_run(s, run->opts.check_every, ops);
 	run->oom_kills = s->stats.oom_kills;
 	run->swap_slots = vm_swap_enabled() ? vm_swap_slots() : 0;
 	run->swap_peak = vm_swap_stats.peak_inuse;
@@ -377,7 +376,8 @@ void demo_report_series(struct demo_run *run)
 
 	if (run->ctx->series == NULL)
 		return;
-	if (series_set_add(run->ctx->series, run->name, &run->sampler.series))
+	if (series_set_add(run->ctx->series, run->name, &run->sampler.series) &&
+	    run->ctx->series_path != NULL)
 		demo_say(run, "series: %zu rows of %zu columns, for %s", rows, cols,
 			 run->ctx->series_path);
 }

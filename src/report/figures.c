@@ -61,3 +61,8 @@ void figures_fill(void *arg, struct sim *s, uint64_t ops, uint64_t *row)
 	row[FIG_FAULTS] = s->stats.faults;
 	row[FIG_OOM] = s->stats.oom_kills;
 }
+
+uint64_t figures_checks_run(const struct sim *s, uint64_t check_every, uint64_t ops)
+{
+	return s->stats.ops_by_kind[TRACE_CHECK] + (check_every != 0 ? ops / check_every : 0);
+}

@@ -24,6 +24,9 @@ extern const char *const figures_columns[FIGURES_NCOLS];
 
 /* Fills ROW (FIGURES_NCOLS values) from S after OPS operations; ARG unused. */
 void figures_fill(void *arg, struct sim *s, uint64_t ops, uint64_t *row);
+/* The consistency checks a replay ran in OPS operations: its `check`
+ * lines and one every CHECK_EVERY operations (0: none). */
+uint64_t figures_checks_run(const struct sim *s, uint64_t check_every, uint64_t ops);
 /* Swap slots in use (0 without swap). */
 uint64_t figures_swap_inuse(void);
 

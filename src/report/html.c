@@ -91,16 +91,28 @@ void html_table(FILE *out, const struct series *s)
 	fputs("</table>\n", out);
 }
 
-/* A gnuplot string literal: double quotes, with " and \ escaped. */
-static void gp_string(FILE *out, const char *text)
+/* A gnuplot string literal: double quotes, with " and \ escaped, and the
+ * enhanced-text marks (_ for a subscript, ^ and so on) made literal: a
+ * figure called free_frames must not be drawn as free with "frames" below. */
+static void gp_text(FILE *out, const char *text, bool label)
 {
 	fputc('"', out);
 	for (; *text; text++) {
 		if (*text == '"' || *text == '\\')
 			fputc('\\', out);
+		else if (label && strchr("_^@&~{}", *text) != NULL)
+			fputs("\\\\", out);
 		fputc(*text, out);
 	}
 	fputc('"', out);
+}
+static void gp_label(FILE *out, const char *text)
+{
+	gp_text(out, text, true);
+}
+static void gp_path(FILE *out, const char *path)
+{
+	gp_text(out, path, false);
 }
 
 static bool write_data(const char *path, const struct series *s, const struct html_chart *c)
@@ -128,17 +140,17 @@ static bool write_script(const char *path, const char *data, const struct series
 	fputs("set terminal svg size 800,480 enhanced font 'sans,12' background rgb 'white'\n"
 	      "set grid\nset key top right\nset yrange [0:*]\n", f);
 	fputs("set title ", f);
-	gp_string(f, c->title);
+	gp_label(f, c->title);
 	fputs("\nset xlabel ", f);
-	gp_string(f, c->xlabel);
+	gp_label(f, c->xlabel);
 	fputs("\nset ylabel ", f);
-	gp_string(f, c->ylabel);
+	gp_label(f, c->ylabel);
 	fputs("\nplot", f);
 	for (size_t k = 0; k < c->ny; k++) {
 		fprintf(f, "%s ", k ? "," : "");
-		gp_string(f, k ? "" : data);
+		gp_path(f, k ? "" : data);
 		fprintf(f, " using 1:%zu with linespoints lw 2 title ", k + 2);
-		gp_string(f, s->names[c->ys[k]]);
+		gp_label(f, s->names[c->ys[k]]);
 	}
 	fputc('\n', f);
 	return fclose(f) == 0;

@@ -130,7 +130,7 @@ done
 "$mvm" replay --series "$tmp/r.json" --sample-every 50 "$tmp/r.trace" > /dev/null &&
 	[ "$(head -1 "$tmp/r.json")" = "[" ] && grep -q "^{\"ops\": $nops, \"time_us\": " "$tmp/r.json" ||
 	{ echo "FAIL: replay --series FILE.json"; fail=1; }
-expect 2 '^mvm replay: --sample-every: only with --series FILE$' -- replay --sample-every 5 "$tmp/r.trace"
+expect 2 '^mvm replay: --sample-every: only with --series FILE or --html FILE$' -- replay --sample-every 5 "$tmp/r.trace"
 expect 1 '^mvm replay: --series: cannot write .*no/such' -- replay --series "$tmp/no/such/s.csv" "$tmp/r.trace"
 
 # demo --series FILE writes FILE itself, every scenario that ran in it,

@@ -7,42 +7,16 @@
 # vacuously.  Also: the CSV, `gen block` and curve's option errors.
 . "$(dirname "$0")/lib.sh"
 
-browser=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$browser" ] || { echo "FAIL: chromium is not installed (scripts/deps installs it)"; exit 1; }
-command -v gnuplot > /dev/null || { echo "FAIL: gnuplot is not installed (scripts/deps)"; exit 1; }
-
-# Opens PAGE headless; writes its DOM to PAGE.dom and the console to PAGE.log.
-open_page() { # PAGE
-	local profile
-	profile=$(mktemp -d "$tmp/profile.XXXXXX")
-	timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--no-first-run --user-data-dir="$profile" --enable-logging=stderr --v=0 \
-		--dump-dom "file://$1" > "$1.dom" 2> "$1.log"
-}
+. "$(dirname "$0")/browser.sh"
 
 # Fails (returns 1, saying why) unless PAGE opened cleanly with a full chart of ROWS points.
 check_page() { # PAGE ROWS
 	local page=$1 rows=$2 ok=0 n
-	open_page "$page" || { echo "browser failed on $page"; return 1; }
-	if grep -q ':CONSOLE' "$page.log"; then
-		echo "console: $(grep -m1 ':CONSOLE' "$page.log")"; ok=1
-	fi
-	grep -q '<figure class="chart"' "$page.dom" || { echo "no chart in $page"; ok=1; }
-	# Each series is one gnuplot group titled by its name, drawing a
-	# point (<use>) per row (and one in the key); a group runs to the
-	# next one or to the end of the SVG.
+	page_opens_clean "$page" || ok=1
 	for name in mvm lru clock opt; do
-		n=$(awk -v name="$name" '
-			/<g id="gnuplot_plot_[0-9]+"/ { inside = index($0, "<title>" name "</title>") > 0 }
-			/<\/svg>/ { inside = 0 }
-			inside { count += gsub(/<use /, "") }
-			END { print count + 0 }' "$page.dom")
+		n=$(series_points "$page" "$name")
 		[ "$n" -ge "$rows" ] || { echo "series $name has $n points, want $rows"; ok=1; }
 	done
-	if grep -Eq '(src|href)="(https?:)?//' "$page"; then
-		echo "$page loads another file"; ok=1
-	fi
 	return $ok
 }
 
